@@ -1,0 +1,107 @@
+"""
+Fahrplan for the City of Dortmund: the App Engine app.
+
+Configuration only, in sections; the domain lives in the ``fahrplan`` package
+(``viur_modules/fahrplan``). The working directory must be this folder (``app.yaml`` starts gunicorn
+with ``--chdir deploy``).
+"""
+
+import datetime
+import os
+
+from viur.core import conf, setup
+
+import fahrplan
+
+# ------------------------------------------------------------------------------
+# Instance
+#
+
+conf.valid_application_ids = ["fahrplan-*", "dortmund-*"]
+"""Google Cloud project ids this app may run in (fnmatch patterns)."""
+
+# ------------------------------------------------------------------------------
+# Users and roles
+#
+
+conf.user.roles = {
+    "root": "Root (everything, incl. user management)",
+    "ciio": "CIIO office (everything incl. publishing)",
+    "editor": "Department editor (own department's measures)",
+    "committee": "APOD committee member (reads internal status)",
+}
+"""Roles a user can hold; anonymous visitors have none. Module ``roles`` dicts expand them into rights."""
+
+conf.user.access_rights = ["root", "admin", "scriptor"]
+conf.user.session_life_time = datetime.timedelta(hours=8)
+
+# ------------------------------------------------------------------------------
+# Languages
+#
+
+conf.i18n.available_languages = ["de", "en"]
+conf.i18n.default_language = "de"
+conf.i18n.language_method = "session"
+
+# ------------------------------------------------------------------------------
+# Admin (vi-admin)
+#
+
+conf.admin.name = "Fahrplan Dortmund"
+conf.admin.color_primary = "#0b5f8a"
+conf.admin.color_secondary = "#1f2933"
+conf.admin.module_groups = {
+    "roadmap": {"name": "Roadmap", "icon": "signpost-split", "sortindex": 10},
+    "organisation": {"name": "Organisation", "icon": "building", "sortindex": 20},
+    "system": {"name": "System", "icon": "gear", "sortindex": 90},
+}
+
+# ------------------------------------------------------------------------------
+# Security
+#
+
+conf.security.x_frame_options = ("sameorigin", None)
+conf.security.content_security_policy = {
+    # No request leaves the site: no CDN, no web fonts from elsewhere, no analytics.
+    "enforce": {
+        "default-src": ["self"],
+        "script-src": ["self"],
+        "style-src": ["self"],
+        "img-src": ["self", "data:"],
+        "font-src": ["self"],
+        "connect-src": ["self"],
+        "form-action": ["self"],
+        "frame-ancestors": ["self"],
+        "base-uri": ["self"],
+        "object-src": ["none"],
+    }
+}
+
+# ------------------------------------------------------------------------------
+# E-mail
+#
+
+conf.email.sender_default = f"fahrplan@{conf.instance.project_id}.appspotmail.com"
+conf.email.admin_recipients = os.getenv("FAHRPLAN_ADMIN_RECIPIENTS") or None
+
+# ------------------------------------------------------------------------------
+# Fahrplan package
+#
+
+conf.fahrplan = fahrplan.FahrplanConfig(
+    city_name="Dortmund",
+    office_name="Chief Information/Innovation Office (CIIO) der Stadt Dortmund",
+    office_email=os.getenv("FAHRPLAN_OFFICE_EMAIL", "ciio@dortmund.example"),
+    office_phone="+49 231 50-0 (illustrativ)",
+    office_address="Stadt Dortmund, CIIO, Friedensplatz 1, 44135 Dortmund (illustrativ)",
+    public_base_url=os.getenv("FAHRPLAN_PUBLIC_BASE_URL", "http://localhost:8080"),
+)
+
+# ------------------------------------------------------------------------------
+# Setup
+#
+
+import modules  # noqa: E402  # modules import skeletons, which need the configuration above
+from viur.core import render  # noqa: E402
+
+app = setup(modules, render)

@@ -1,0 +1,1 @@
+"""Developer tooling: emulators, the run command, the front-end build, management commands."""

@@ -1,0 +1,98 @@
+"""
+Management commands that run inside the app's environment (cwd ``deploy/``, emulators up).
+
+    python -m tools.manage ensure-root --password-file .devdata/root-password
+    python -m tools.manage seed
+
+``tools.dev`` calls them with the right environment; they are idempotent.
+"""
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def boot():
+    """Import the app (``deploy/main.py``) so that skeletons and modules are set up."""
+    os.chdir(ROOT / "deploy")
+    sys.path.insert(0, str(ROOT / "deploy"))
+    logging.disable(logging.WARNING)
+    import main  # noqa: F401, PLC0415
+
+    logging.disable(logging.NOTSET)
+
+
+def root_user_name() -> str:
+    """The local root login: the same name viur-core's start-up task gives the first admin."""
+    from viur.core import conf  # noqa: PLC0415
+
+    return f"admin@{conf.instance.project_id}.appspot.com"
+
+
+def ensure_root(password_file: Path) -> tuple[str, str]:
+    """
+    Make sure the local root user exists and has the password stored in ``password_file``.
+
+    The password is generated on first use and kept in that file, so it stays the same across restarts;
+    it is (re)applied only when the file is new or the user is missing, so a password changed in the admin
+    is not overwritten.
+    """
+    from viur.core import db, skeleton  # noqa: PLC0415
+    from viur.core.modules.user import Status  # noqa: PLC0415
+
+    name = root_user_name()
+    new_password = not password_file.is_file()
+    if new_password:
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(secrets.token_urlsafe(12))
+        password_file.chmod(0o600)
+    password = password_file.read_text().strip()
+
+    skel = skeleton.skeletonByKind("user")()
+    entity = db.Query("user").filter("name.idx =", name.lower()).getEntry()
+    if entity is None or new_password:
+        if entity is not None:
+            skel.read(entity.key)
+        skel["name"] = name
+        skel["firstname"] = "Root"
+        skel["lastname"] = "Fahrplan"
+        skel["status"] = Status.ACTIVE
+        skel["roles"] = ["root"]
+        skel["password"] = password
+        skel.write()
+    return name, password
+
+
+def seed() -> int:
+    """Load the demo data (idempotent); returns the number of entities written."""
+    from fahrplan.services import demo  # noqa: PLC0415
+
+    return demo.load()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.manage", description=__doc__.splitlines()[1])
+    sub = parser.add_subparsers(dest="command", required=True)
+    root = sub.add_parser("ensure-root", help="create the local root login (idempotent)")
+    root.add_argument("--password-file", type=Path, default=ROOT / ".devdata" / "root-password")
+    sub.add_parser("seed", help="load the illustrative demo roadmap (idempotent)")
+    args = parser.parse_args(argv)
+
+    password_file = getattr(args, "password_file", None)
+    password_file = password_file.resolve() if password_file else None
+    boot()
+    if args.command == "ensure-root":
+        name, password = ensure_root(password_file)
+        print(f"root-login\t{name}\t{password}")
+    elif args.command == "seed":
+        print(f"demo data: {seed()} entities written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

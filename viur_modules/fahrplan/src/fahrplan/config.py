@@ -1,0 +1,29 @@
+"""Typed configuration of the Fahrplan package, attached to viur-core's ``conf`` as ``conf.fahrplan``."""
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class FahrplanConfig:
+    """Settings a host city sets in its ``main.py``."""
+
+    city_name: str = "Dortmund"
+    """Name of the city shown in the portal and in e-mails."""
+
+    roadmap_title: str = "Memorandum zur Digitalisierung 2020 bis 2025"
+    """Title of the roadmap the portal presents."""
+
+    office_name: str = "Chief Information/Innovation Office (CIIO)"
+    """The office responsible for the roadmap."""
+
+    office_email: str = "ciio@example.org"
+    """Public contact e-mail of the responsible office (the analogue channel lists phone and post too)."""
+
+    office_phone: str = ""
+    """Public phone number of the responsible office."""
+
+    office_address: str = ""
+    """Postal address of the responsible office, for people without internet."""
+
+    public_base_url: str = "http://localhost:8080"
+    """Absolute base URL of the public portal, used in links, feeds and e-mails."""
