@@ -1,0 +1,9 @@
+"""ViUR modules of the Fahrplan package; a host app mounts them in its own ``modules/__init__.py``."""
+
+from .change import Change
+from .kpi import Kpi, Reading
+from .measure import Measure
+from .milestone import Milestone
+from .organisation import Department, Goal, Programme
+
+__all__ = ["Change", "Department", "Goal", "Kpi", "Measure", "Milestone", "Programme", "Reading"]

@@ -1,0 +1,109 @@
+"""The base of the roadmap modules: row-level rights and public visibility for every render."""
+
+import typing as t
+
+from viur.core import current, db, errors
+from viur.core.prototypes import List
+from viur.core.skeleton import SkeletonInstance
+
+from ..services import rights
+from ..services.rollup import dest_key
+
+
+class RoadmapList(List):
+    """
+    A list module whose entries are public only when published and editable per department.
+
+    Subclasses set :attr:`public_bone` (and :attr:`public_value`), list the bones anonymous visitors must
+    not see in :attr:`internal_bones`, and say which department leads an entry in :meth:`department_of`.
+    """
+
+    json = True
+
+    public_bone: str = "publication"
+    """The bone that makes an entry public, when it holds :attr:`public_value`."""
+
+    public_value: t.Any = "published"
+
+    internal_bones: tuple[str, ...] = ()
+    """Bones only users with the module's view right see (stripped from every render for the others)."""
+
+    department_bound: bool = True
+    """Whether editors are restricted to entries their departments lead."""
+
+    roles = {
+        "ciio": "*",
+        "editor": ("view", "add", "edit"),
+        "committee": ("view",),
+    }
+
+    # --- Visibility ---------------------------------------------------------------------------
+
+    def reads_internal(self) -> bool:
+        return rights.reads_internal(current.user.get(), self.moduleName)
+
+    def viewSkel(self, *args, **kwargs) -> SkeletonInstance:
+        if self.internal_bones and not self.reads_internal():
+            kwargs["exclude_bones"] = tuple(kwargs.get("exclude_bones", ())) + self.internal_bones
+        return super().viewSkel(*args, **kwargs)
+
+    def listFilter(self, query: db.Query) -> db.Query | None:
+        if self.reads_internal():
+            return query
+        return query.filter(f"{self.public_bone} =", self.public_value)
+
+    def canView(self, skel: SkeletonInstance) -> bool:
+        return self.reads_internal() or skel[self.public_bone] == self.public_value
+
+    # --- Changes ------------------------------------------------------------------------------
+
+    def department_of(self, skel: SkeletonInstance) -> t.Any:
+        """Key of the department that leads this entry (None: no department; only root/ciio may change it)."""
+        return None
+
+    def may_touch(self, skel: SkeletonInstance) -> bool:
+        user = current.user.get()
+        if not self.department_bound:
+            return True
+        return rights.may_touch_department(user, self.department_of(skel))
+
+    def canEdit(self, skel: SkeletonInstance) -> bool:
+        return super().canEdit(skel) and self.may_touch(skel)
+
+    def canDelete(self, skel: SkeletonInstance) -> bool:
+        return super().canDelete(skel) and self.may_touch(skel)
+
+    def onAdd(self, skel: SkeletonInstance) -> None:
+        self.check_change(skel, stored_publication=None)
+        super().onAdd(skel)
+
+    def onEdit(self, skel: SkeletonInstance) -> None:
+        stored = db.get(skel["key"])
+        self.check_change(skel, stored_publication=stored.get("publication") if stored else None)
+        super().onEdit(skel)
+
+    def check_change(self, skel: SkeletonInstance, stored_publication: str | None) -> None:
+        """After the client's values were read: the department must still be the editor's, and only publishers publish."""
+        user = current.user.get()
+        if not self.may_touch(skel):
+            raise errors.Forbidden("Sie dürfen nur Einträge Ihres eigenen Amtes bearbeiten.")
+        if (
+            "publication" in skel
+            and skel["publication"] == "published"
+            and stored_publication != "published"
+            and not rights.can_publish(user)
+        ):
+            raise errors.Forbidden("Veröffentlichen darf nur das CIIO-Büro; bitte zur Prüfung einreichen.")
+
+
+def measure_department(measure_key: t.Any) -> t.Any:
+    """The lead department of a stored measure."""
+    if measure_key is None:
+        return None
+    entity = db.get(measure_key)
+    return dest_key(entity.get("lead_department")) if entity else None
+
+
+def relation_key(skel: SkeletonInstance, bone: str) -> t.Any:
+    value = skel[bone] if bone in skel else None
+    return value["dest"]["key"] if value else None

@@ -1,0 +1,78 @@
+"""Measures: editors work on their department's measures, the CIIO office publishes."""
+
+import datetime
+import logging
+
+from viur.core import CallDeferred, PeriodicTask, current, db, errors, exposed, force_post, skey
+from viur.core.skeleton import SkeletonInstance
+
+from ..services import rights, rollup
+from .base import RoadmapList, relation_key
+
+
+class Measure(RoadmapList):
+    kindName = "measure"
+    default_order = "name"
+    internal_bones = ("responsible", "responsible_email", "rollup", "progress_override")
+
+    adminInfo = {
+        "name": "Maßnahmen",
+        "icon": "list-check",
+        "moduleGroup": "roadmap",
+        "sortIndex": 10,
+        "columns": [
+            "name",
+            "external_id",
+            "status",
+            "progress",
+            "is_delayed",
+            "programme",
+            "lead_department",
+            "planned_end",
+            "publication",
+        ],
+        "filter": {"orderby": "name"},
+        "views": [
+            {"name": "Verzögert", "icon": "exclamation-triangle", "filter": {"is_delayed": "1"}},
+            {"name": "Zur Prüfung", "icon": "inbox", "filter": {"publication": "review"}},
+            {"name": "Entwürfe", "icon": "pencil", "filter": {"publication": "draft"}},
+            {"name": "In Umsetzung", "icon": "play", "filter": {"status": "in_progress"}},
+        ],
+        "preview": {"Öffentliche Seite": "/measure/view/{{key}}"},
+    }
+
+    def department_of(self, skel: SkeletonInstance):
+        return relation_key(skel, "lead_department")
+
+    @exposed
+    @force_post
+    @skey
+    def recompute(self, **kwargs) -> str:
+        """Rebuild all roll-ups from scratch (idempotent repair; root and the CIIO office only)."""
+        if not rights.can_publish(current.user.get()):
+            raise errors.Unauthorized()
+        recompute_rollups()
+        return self.render.renderEntry(None, "recompute_started") if hasattr(self.render, "renderEntry") else "OK"
+
+
+@CallDeferred
+def recompute_rollups() -> None:
+    """Deferred: rebuild every roll-up (see :func:`fahrplan.services.rollup.recompute_all`)."""
+    rollup.recompute_all()
+
+
+@PeriodicTask(interval=datetime.timedelta(hours=1))
+def refresh_overdue() -> None:
+    """
+    Time passes without writes: measures whose next milestone or planned end just passed are refreshed,
+    so that they turn delayed (with the reason) within the hour.
+    """
+    today = datetime.datetime.now(rollup.LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    due = set(db.Query("measure").filter("next_milestone_date <", today).iter(keys_only=True))
+    due |= {
+        key
+        for key in db.Query("measure").filter("is_delayed =", False).filter("planned_end <", today).iter(keys_only=True)
+    }
+    for key in due:
+        rollup.refresh_measure(key)
+    logging.info(f"refreshed {len(due)} measures with passed dates")

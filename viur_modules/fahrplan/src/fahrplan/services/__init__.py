@@ -1,0 +1,1 @@
+"""Domain logic as plain functions that take skeletons or values; unit-testable without HTTP."""

@@ -1,0 +1,155 @@
+"""
+Change history: who changed what (old → new), when, and why — for measures, milestones and KPIs.
+
+Every write of a tracked skeleton goes through :func:`recording`, which compares the stored values with
+the new ones and appends one ``change`` entity. Entries are never updated or deleted, so history
+survives any later change (and the deletion of the entity itself).
+"""
+
+import contextlib
+import datetime
+import html
+import re
+import typing as t
+
+SKIPPED_BONES = {"key", "creationdate", "changedate", "viurCurrentSeoKeys", "change_reason"}
+MAX_TEXT = 300
+
+
+def display(value: t.Any, labels: t.Mapping[str, str] | None = None) -> str:
+    """A short, human-readable text for a stored bone value (used for old → new)."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nein"
+    if isinstance(value, datetime.datetime):
+        from .rollup import local_date  # noqa: PLC0415
+
+        return local_date(value).strftime("%d.%m.%Y")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(filter(None, (display(item, labels) for item in value)))
+    if isinstance(value, dict) or hasattr(value, "keys"):
+        if "dest" in value.keys():
+            dest = value["dest"]
+            return str(dest["name"]) if dest and "name" in dest.keys() and dest["name"] else ""
+        if "state" in value.keys():
+            parts = [display(value["state"], labels)]
+            parts += [str(value[k]) for k in ("evidence_url", "note", "licence", "repository_url")
+                      if k in value.keys() and value[k]]
+            return " – ".join(filter(None, parts))
+        return ", ".join(f"{k}: {display(v)}" for k, v in value.items() if v not in (None, ""))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if labels and text in labels:
+        return str(labels[text])
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def diff(
+    old: t.Mapping[str, str] | None, new: t.Mapping[str, str], labels: t.Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """The bones whose displayed value differs: ``[{"bone", "label", "old", "new"}]`` (all of them for a new entity)."""
+    changes = []
+    for bone, new_value in new.items():
+        old_value = (old or {}).get(bone, "")
+        if old is not None and old_value == new_value:
+            continue
+        if old is None and not new_value:
+            continue
+        changes.append({"bone": bone, "label": (labels or {}).get(bone, bone), "old": old_value, "new": new_value})
+    return changes
+
+
+def snapshot(skel: t.Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Displayed values of a skeleton's editable bones, and their labels."""
+    values, labels = {}, {}
+    for name, bone in skel.items():
+        if name in SKIPPED_BONES or bone.readOnly or not bone.visible:
+            continue
+        choice_labels = None
+        if hasattr(bone, "values") and isinstance(getattr(bone, "_values", None), dict):
+            choice_labels = {str(k): str(v) for k, v in bone._values.items()}
+        values[name] = display(skel[name], choice_labels)
+        labels[name] = str(bone.descr)
+    return values, labels
+
+
+def _current_user() -> tuple[t.Any, str]:
+    from viur.core import current  # noqa: PLC0415
+
+    user = current.user.get()
+    if not user:
+        return None, "System"
+    full = " ".join(filter(None, (user["firstname"], user["lastname"])))
+    return user["key"], f"{full} ({user['name']})" if full else str(user["name"])
+
+
+def _measure_of(skel: t.Any, kind: str):
+    if kind == "measure":
+        return skel["key"]
+    if kind == "kpi" and not skel["measure"] and skel["goal"]:
+        return None
+    value = skel["measure"] if "measure" in skel else None
+    return value["dest"]["key"] if value else None
+
+
+def _is_public(measure_key, skel: t.Any, kind: str) -> bool:
+    from viur.core import db  # noqa: PLC0415
+
+    if kind == "measure":
+        return skel["publication"] == "published"
+    if measure_key is None:
+        return False
+    entity = db.get(measure_key)
+    return bool(entity) and entity.get("publication") == "published"
+
+
+@contextlib.contextmanager
+def recording(skel: t.Any, kind: str) -> t.Iterator[None]:
+    """Around a skeleton's write: record the change (with the reason the editor gave) afterwards."""
+    reason = ""
+    if "change_reason" in skel:
+        reason = (skel["change_reason"] or "").strip()
+        skel["change_reason"] = None  # a reason belongs to one change, not to the entity
+    old = None
+    if skel["key"]:
+        stored = skel.skeletonCls()
+        if stored.read(skel["key"]):
+            old, _ = snapshot(stored)
+    yield
+    new, labels = snapshot(skel)
+    changes = diff(old, new, labels)
+    if old is not None and not changes:
+        return
+    _write(skel, kind, "added" if old is None else "edited", changes, reason)
+
+
+def record_deletion(skel: t.Any, kind: str) -> None:
+    """Record that an entity was deleted (its last values stay readable in the history)."""
+    values, labels = snapshot(skel)
+    changes = [{"bone": k, "label": labels[k], "old": v, "new": ""} for k, v in values.items() if v]
+    _write(skel, kind, "deleted", changes, "")
+
+
+def _write(skel: t.Any, kind: str, action: str, changes: list[dict], reason: str) -> None:
+    from viur.core import skeleton  # noqa: PLC0415
+
+    user_key, user_name = _current_user()
+    measure_key = _measure_of(skel, kind)
+    entry = skeleton.skeletonByKind("change")()
+    entry["entity_kind"] = kind
+    entry["entity_key"] = skel["key"].to_legacy_urlsafe().decode() if skel["key"] else ""
+    entry["entity_name"] = str(skel["name"] or "")
+    entry["measure_key"] = measure_key.to_legacy_urlsafe().decode() if measure_key else ""
+    entry["action"] = action
+    entry["changes"] = changes
+    entry["reason"] = reason
+    entry["user_name"] = user_name
+    entry["user_key"] = user_key.to_legacy_urlsafe().decode() if user_key else ""
+    entry["is_public"] = _is_public(measure_key, skel, kind)
+    entry.write()

@@ -1,0 +1,112 @@
+"""
+The on-track rating of a KPI (Kontrollgröße), by one documented method.
+
+Method ("linear path"): a KPI is expected to move in a straight line from its baseline (value, date) to
+its target (value, date). For the latest reading we compare how much of the way the value has covered
+(*achieved share*) with how much of the time has passed (*expected share*, clamped to 0–100 %):
+
+- **achieved**: the latest value reaches or passes the target (in the KPI's direction);
+- **on track**: achieved share ≥ expected share − 5 points;
+- **at risk**: achieved share ≥ expected share − 20 points;
+- **off track**: below that, or the target date has passed without reaching the target;
+- **no data**: no reading yet.
+
+Every rating comes with one sentence a citizen understands.
+"""
+
+import dataclasses
+import datetime
+import typing as t
+
+from ..types import KpiDirection, Rating
+
+TOLERANCE_ON_TRACK = 0.05
+TOLERANCE_AT_RISK = 0.20
+
+
+@dataclasses.dataclass(frozen=True)
+class Assessment:
+    rating: Rating
+    explanation: str
+    achieved_share: float | None = None
+    expected_share: float | None = None
+
+
+def _fmt(value: float, unit: str) -> str:
+    text = f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{text} {unit}".strip() if unit not in ("%",) else f"{text} %"
+
+
+def _date(value: datetime.date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def assess(
+    *,
+    direction: KpiDirection | str,
+    baseline_value: float,
+    baseline_date: datetime.date,
+    target_value: float,
+    target_date: datetime.date,
+    latest: tuple[datetime.date, float] | None,
+    unit: str = "",
+    today: datetime.date | None = None,
+) -> Assessment:
+    """Rate a KPI by the linear-path method (see the module docstring)."""
+    direction = KpiDirection(direction)
+    if latest is None:
+        return Assessment(Rating.NO_DATA, "Für diese Kontrollgröße liegt noch kein Messwert vor.")
+    when, value = latest
+    span = target_value - baseline_value
+    achieved_share = (value - baseline_value) / span if span else 0.0
+    reached = value >= target_value if direction is KpiDirection.HIGHER else value <= target_value
+    head = f"Der letzte Wert ({_fmt(value, unit)} am {_date(when)})"
+    if reached:
+        return Assessment(
+            Rating.ACHIEVED,
+            f"{head} erreicht das Ziel von {_fmt(target_value, unit)}.",
+            achieved_share,
+            1.0,
+        )
+    total_days = (target_date - baseline_date).days
+    expected_share = min(1.0, max(0.0, (when - baseline_date).days / total_days)) if total_days > 0 else 1.0
+    path = (
+        f"{head} hat {round(achieved_share * 100)} % des Wegs vom Ausgangswert {_fmt(baseline_value, unit)} "
+        f"zum Ziel {_fmt(target_value, unit)} (bis {_date(target_date)}) zurückgelegt; "
+        f"nach der verstrichenen Zeit wären {round(expected_share * 100)} % zu erwarten"
+    )
+    if when >= target_date or (today is not None and today > target_date):
+        return Assessment(
+            Rating.OFF_TRACK,
+            f"{head} hat das Ziel von {_fmt(target_value, unit)} zum {_date(target_date)} nicht erreicht.",
+            achieved_share,
+            expected_share,
+        )
+    if achieved_share >= expected_share - TOLERANCE_ON_TRACK:
+        rating, verdict = Rating.ON_TRACK, "die Kontrollgröße ist auf Kurs."
+    elif achieved_share >= expected_share - TOLERANCE_AT_RISK:
+        rating, verdict = Rating.AT_RISK, "das Ziel ist gefährdet."
+    else:
+        rating, verdict = Rating.OFF_TRACK, "die Kontrollgröße ist nicht auf Kurs."
+    return Assessment(rating, f"{path} – {verdict}", achieved_share, expected_share)
+
+
+def insert_reading(series: list[list], date: datetime.date, value: float, ident: str) -> list[list]:
+    """``series`` (``[[iso date, value, id], …]`` sorted by date) with the reading added or replaced."""
+    rest = [row for row in series if row[2] != ident]
+    rest.append([date.isoformat(), float(value), ident])
+    rest.sort(key=lambda row: (row[0], row[2]))
+    return rest
+
+
+def remove_reading(series: list[list], ident: str) -> list[list]:
+    """``series`` without the reading ``ident``."""
+    return [row for row in series if row[2] != ident]
+
+
+def latest(series: t.Sequence[t.Sequence]) -> tuple[datetime.date, float] | None:
+    """The newest reading of a series, or None."""
+    if not series:
+        return None
+    date, value, *_ = series[-1]
+    return datetime.date.fromisoformat(date), float(value)

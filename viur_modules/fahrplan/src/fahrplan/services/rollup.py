@@ -1,0 +1,390 @@
+"""
+Progress roll-up: measure ← milestones; goals, programmes and the whole roadmap ← measures.
+
+How it works (maintained on write, never recomputed per page view):
+
+- A measure's **progress** comes from its milestones, weighted (done weight ÷ total weight, dropped
+  milestones left out), or without milestones from its status' default progress, or from a manual value
+  the editor set. A completed measure is at 100 %.
+- A milestone past its planned date and not done is **overdue**; a measure with an overdue milestone, a
+  planned end in the past (and not completed or stopped) or the status "delayed" is **delayed**, and the
+  reason is stated in words.
+- Each measure stores the **contribution** it last applied (weight, progress, status, public or not, and
+  the goals, programme and roadmap it counts for). :func:`refresh_measure` computes the new contribution
+  and, in one transaction, subtracts the old one from and adds the new one to every target's sums. Targets
+  keep two sums, ``all`` (internal) and ``public`` (published measures only), so that public pages never
+  count drafts.
+- A sub-goal's weight scales its measures' contribution to the goals above it.
+- :func:`recompute_all` rebuilds every sum from scratch; it is idempotent and repairs any drift.
+
+The pure functions at the top are unit-tested without a database.
+"""
+
+import datetime
+import json
+import logging
+import typing as t
+import zoneinfo
+
+from ..types import MeasureStatus, MilestoneState, Principle, PublicationState
+
+LOCAL_TZ = zoneinfo.ZoneInfo("Europe/Berlin")
+STATS_KIND = "fahrplan_stats"
+STATS_NAME = "roadmap"
+SCOPES = ("all", "public")
+
+# ---------------------------------------------------------------------------------------------------
+# Pure functions
+# ---------------------------------------------------------------------------------------------------
+
+
+def local_date(value: t.Any) -> datetime.date | None:
+    """The calendar date (Europe/Berlin) of a stored date or datetime."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(LOCAL_TZ)
+        return value.date()
+    return value if isinstance(value, datetime.date) else None
+
+
+def format_date(value: datetime.date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def measure_progress(
+    status: str | None,
+    milestones: t.Iterable[tuple[float, str]],
+    override: float | None = None,
+) -> tuple[float, str]:
+    """
+    Progress (0–100) of a measure and where it comes from (``milestones``, ``status`` or ``manual``).
+
+    :param status: the measure's status value.
+    :param milestones: ``(weight, state)`` of each milestone.
+    :param override: a manual progress set by the editor, if any.
+    """
+    status = MeasureStatus(status or MeasureStatus.PLANNED)
+    if status is MeasureStatus.COMPLETED:
+        return 100.0, "status"
+    if override is not None:
+        return float(max(0, min(100, override))), "manual"
+    counted = [(float(weight or 0), state) for weight, state in milestones if state != MilestoneState.DROPPED]
+    total = sum(weight for weight, _ in counted)
+    if total > 0:
+        done = sum(weight for weight, state in counted if state == MilestoneState.DONE)
+        return round(100.0 * done / total, 1), "milestones"
+    return float(status.default_progress), "status"
+
+
+def is_overdue(state: str | None, planned_date: datetime.date | None, today: datetime.date) -> bool:
+    """A milestone past its planned date and not done (nor dropped) is overdue."""
+    return state == MilestoneState.OPEN and planned_date is not None and planned_date < today
+
+
+def delay(
+    status: str | None,
+    planned_end: datetime.date | None,
+    overdue: t.Sequence[tuple[str, datetime.date]],
+    status_note: str | None = None,
+    today: datetime.date | None = None,
+) -> tuple[bool, str]:
+    """Whether a measure is delayed, and why, in sentences a citizen understands."""
+    reasons = [
+        f"Das Zwischenziel „{title}“ war für den {format_date(planned)} geplant und ist noch nicht erreicht."
+        for title, planned in overdue
+    ]
+    finished = status in (MeasureStatus.COMPLETED, MeasureStatus.STOPPED)
+    if today and planned_end and planned_end < today and not finished:
+        reasons.append(f"Das geplante Ende ({format_date(planned_end)}) ist überschritten.")
+    if status == MeasureStatus.DELAYED and not reasons:
+        reasons.append(status_note or "Die Maßnahme wurde als verzögert gemeldet.")
+    return bool(reasons), " ".join(reasons)
+
+
+def principle_index(values: t.Mapping[str, t.Any]) -> list[str]:
+    """``"<principle>:<state>"`` for each principle that has a state, for list filters."""
+    result = []
+    for principle in Principle:
+        record = values.get(f"principle_{principle.value}") or {}
+        if state := record.get("state"):
+            result.append(f"{principle.value}:{state}")
+    return result
+
+
+def empty_sums() -> dict[str, t.Any]:
+    return {"n": 0, "w": 0.0, "wp": 0.0, "delayed": 0, "status": {}}
+
+
+def apply_contribution(rollup: dict | None, contribution: dict | None, factor: float, sign: int) -> dict:
+    """Add (``sign=1``) or remove (``sign=-1``) one measure's contribution to a target's sums."""
+    rollup = {scope: dict(empty_sums(), **(rollup or {}).get(scope, {})) for scope in SCOPES}
+    if not contribution:
+        return rollup
+    for scope in SCOPES:
+        if scope == "public" and not contribution["public"]:
+            continue
+        sums = rollup[scope]
+        sums["status"] = dict(sums["status"])
+        weight = contribution["weight"] * factor
+        sums["n"] += sign
+        sums["w"] = round(sums["w"] + sign * weight, 6)
+        sums["wp"] = round(sums["wp"] + sign * weight * contribution["progress"], 6)
+        sums["delayed"] += sign * int(contribution["delayed"])
+        status = contribution["status"]
+        sums["status"][status] = sums["status"].get(status, 0) + sign
+        if not sums["status"][status]:
+            del sums["status"][status]
+    return rollup
+
+
+def progress_of(rollup: dict | None, scope: str = "all") -> float:
+    """The weighted progress (0–100) of a target's sums."""
+    sums = (rollup or {}).get(scope) or {}
+    return round(sums["wp"] / sums["w"], 1) if sums.get("w") else 0.0
+
+
+def diff_targets(old: dict | None, new: dict | None) -> dict[str, tuple[float | None, float | None]]:
+    """Target → (old factor, new factor) for every target either contribution counts for."""
+    old_targets = (old or {}).get("targets", {})
+    new_targets = (new or {}).get("targets", {})
+    return {key: (old_targets.get(key), new_targets.get(key)) for key in old_targets.keys() | new_targets.keys()}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Datastore side
+# ---------------------------------------------------------------------------------------------------
+
+
+def _db():
+    from viur.core import db  # noqa: PLC0415
+
+    return db
+
+
+def dest_key(value: t.Any):
+    """The key a stored relational value points to."""
+    if not value:
+        return None
+    dest = value.get("dest") if isinstance(value, dict) else None
+    if dest is None:
+        return None
+    return getattr(dest, "key", None) or (dest.get("key") if isinstance(dest, dict) else None)
+
+
+def dest_keys(value: t.Any) -> list:
+    if not value:
+        return []
+    values = value if isinstance(value, list) else [value]
+    return [key for key in (dest_key(item) for item in values) if key is not None]
+
+
+def _loads(value: t.Any) -> t.Any:
+    if isinstance(value, (str, bytes)):
+        return json.loads(value)
+    return value
+
+
+def _target_key(target: str):
+    db = _db()
+    kind, _, ident = target.partition("/")
+    if kind == STATS_KIND:
+        return db.Key(STATS_KIND, ident)
+    return db.Key.from_legacy_urlsafe(ident)
+
+
+def _target_name(key) -> str:
+    if key.kind == STATS_KIND:
+        return f"{STATS_KIND}/{key.id_or_name}"
+    return f"{key.kind}/{key.to_legacy_urlsafe().decode()}"
+
+
+def milestones_of(measure_key) -> list:
+    """The stored milestones of a measure (raw entities)."""
+    db = _db()
+    return list(db.Query("milestone").filter("measure.dest.__key__ =", measure_key).run(limit=1000))
+
+
+def derive(entity: t.Mapping[str, t.Any], milestones: t.Sequence[t.Mapping[str, t.Any]], today: datetime.date) -> dict:
+    """The derived fields of a measure from its stored values and milestones."""
+    override = entity.get("progress_override")
+    progress, source = measure_progress(
+        entity.get("status"),
+        [(m.get("weight") if m.get("weight") is not None else 1, m.get("state")) for m in milestones],
+        override if override not in (None, "") else None,
+    )
+    overdue = []
+    upcoming = []
+    for milestone in milestones:
+        planned = local_date(milestone.get("planned_date"))
+        if is_overdue(milestone.get("state"), planned, today):
+            overdue.append((milestone.get("name") or "", planned))
+        elif milestone.get("state") == MilestoneState.OPEN and planned:
+            upcoming.append(milestone.get("planned_date"))
+    overdue.sort(key=lambda item: item[1])
+    delayed, reason = delay(
+        entity.get("status"),
+        local_date(entity.get("planned_end")),
+        overdue,
+        entity.get("status_note"),
+        today,
+    )
+    return {
+        "progress": progress,
+        "progress_source": source,
+        "is_delayed": delayed,
+        "delay_reason": reason,
+        "overdue_count": len(overdue),
+        "next_milestone_date": min(upcoming) if upcoming else None,
+    }
+
+
+def contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], goals: t.Mapping) -> dict:
+    """
+    What a measure counts for: its weight, progress, status, delay, visibility and targets with factors.
+
+    :param goals: the goal entities the measure is linked to, by key (with ``weight`` and ``ancestor_keys``).
+    """
+    targets: dict[str, float] = {f"{STATS_KIND}/{STATS_NAME}": 1.0}
+    if programme := dest_key(entity.get("programme")):
+        targets[_target_name(programme)] = 1.0
+    db = _db()
+    for key, goal in goals.items():
+        targets[_target_name(key)] = 1.0
+        factor = float(goal.get("weight") if goal.get("weight") is not None else 1)
+        for ancestor in goal.get("ancestor_keys") or []:
+            name = _target_name(db.Key.from_legacy_urlsafe(ancestor))
+            targets[name] = max(targets.get(name, 0.0), factor)
+    weight = entity.get("weight")
+    return {
+        "weight": float(weight if weight is not None else 1),
+        "progress": float(derived["progress"]),
+        "status": entity.get("status") or MeasureStatus.PLANNED.value,
+        "delayed": bool(derived["is_delayed"]),
+        "public": entity.get("publication") == PublicationState.PUBLISHED,
+        "targets": targets,
+    }
+
+
+def refresh_measure(measure_key, today: datetime.date | None = None) -> dict | None:
+    """
+    Recompute a measure's derived fields and move its contribution in all roll-ups, in one transaction.
+
+    Safe to call any number of times; returns the new contribution (None if the measure is gone).
+    """
+    db = _db()
+    today = today or datetime.datetime.now(LOCAL_TZ).date()
+    milestones = milestones_of(measure_key)
+    _sync_children_visibility(measure_key, milestones)
+
+    def txn():
+        entity = db.get(measure_key)
+        if entity is None:
+            return None
+        goal_keys = dest_keys(entity.get("goals"))
+        goals = {key: goal for key, goal in zip(goal_keys, db.get(goal_keys) if goal_keys else []) if goal}
+        derived = derive(entity, milestones, today)
+        new = contribution(entity, derived, goals)
+        old = _loads(entity.get("rollup"))
+        _move(old, new)
+        entity.update(derived)
+        entity["principle_index"] = principle_index({
+            name: _loads(entity.get(name)) if isinstance(entity.get(name), str) else entity.get(name)
+            for name in (f"principle_{p.value}" for p in Principle)
+        })
+        entity["rollup"] = json.dumps(new)
+        db.put(entity)
+        return new
+
+    return db.run_in_transaction(txn)
+
+
+def remove_measure(measure_key) -> None:
+    """Take a (deleted) measure's last contribution out of all roll-ups."""
+    db = _db()
+
+    def txn():
+        entity = db.get(measure_key)
+        if entity is None:
+            return
+        _move(_loads(entity.get("rollup")), None)
+        entity["rollup"] = json.dumps(None)
+        db.put(entity)
+
+    db.run_in_transaction(txn)
+
+
+def _move(old: dict | None, new: dict | None) -> None:
+    """Within a transaction: replace ``old`` by ``new`` in the sums of every target either counts for."""
+    db = _db()
+    changes = diff_targets(old, new)
+    if not changes:
+        return
+    keys = [_target_key(target) for target in changes]
+    entities = db.get(keys)
+    for key, entity, (old_factor, new_factor) in zip(keys, entities, changes.values()):
+        if entity is None:
+            if key.kind != STATS_KIND:
+                continue  # the goal or programme was deleted meanwhile
+            entity = db.Entity(key)
+        sums = _loads(entity.get("rollup"))
+        if old_factor is not None:
+            sums = apply_contribution(sums, old, old_factor, -1)
+        if new_factor is not None:
+            sums = apply_contribution(sums, new, new_factor, +1)
+        entity["rollup"] = json.dumps(sums)
+        entity["progress"] = progress_of(sums, "all")
+        entity["progress_public"] = progress_of(sums, "public")
+        db.put(entity)
+
+
+def _sync_children_visibility(measure_key, milestones: t.Sequence) -> None:
+    """Milestones, KPIs and readings are public exactly when their measure is published."""
+    db = _db()
+    measure = db.get(measure_key)
+    public = bool(measure) and measure.get("publication") == PublicationState.PUBLISHED
+    children = list(milestones)
+    children += db.Query("kpi").filter("measure.dest.__key__ =", measure_key).run(limit=1000)
+    stale = [child for child in children if bool(child.get("is_public")) != public]
+    for child in stale:
+        child["is_public"] = public
+    if stale:
+        db.put(stale)
+    # Readings follow their KPI; they only need touching when the KPI's visibility just changed.
+    for kpi in (child for child in stale if child.key.kind == "kpi"):
+        readings = list(db.Query("kpi_reading").filter("kpi.dest.__key__ =", kpi.key).run(limit=100000))
+        for reading in readings:
+            reading["is_public"] = public
+        for start in range(0, len(readings), 400):
+            db.put(readings[start : start + 400])
+
+
+def stats() -> dict:
+    """The whole roadmap's sums (both scopes), as kept up to date on write."""
+    db = _db()
+    entity = db.get(db.Key(STATS_KIND, STATS_NAME))
+    return _loads(entity.get("rollup")) if entity else apply_contribution(None, None, 1, 1)
+
+
+def recompute_all(today: datetime.date | None = None) -> int:
+    """
+    Rebuild every roll-up from scratch: zero all sums, forget all contributions, refresh each measure.
+
+    Idempotent; run it as a repair task. Returns the number of measures refreshed.
+    """
+    db = _db()
+    for kind in ("goal", "programme"):
+        for entity in db.Query(kind).iter():
+            entity["rollup"] = json.dumps(None)
+            entity["progress"] = 0.0
+            entity["progress_public"] = 0.0
+            db.put(entity)
+    db.delete(db.Key(STATS_KIND, STATS_NAME))
+    count = 0
+    for key in db.Query("measure").iter(keys_only=True):
+        entity = db.get(key)
+        entity["rollup"] = json.dumps(None)
+        db.put(entity)
+        refresh_measure(key, today)
+        count += 1
+    logging.info(f"roll-up recomputed for {count} measures")
+    return count

@@ -1,0 +1,76 @@
+"""Building blocks shared by the skeletons: choice dicts from enums, common bones, validation helpers."""
+
+import enum
+import typing as t
+
+from viur.core import i18n
+from viur.core.bones import BaseBone, NumericBone, SelectBone, StringBone, UriBone
+from viur.core.bones.base import ReadFromClientError, ReadFromClientErrorSeverity
+
+from ..types import PublicationState
+
+
+def choices(enum_cls: type[enum.Enum]) -> dict[str, str]:
+    """``{value: German label}`` of an enum whose members have a ``label``; keys are what is stored."""
+    return {member.value: member.label for member in enum_cls}
+
+
+def publication_bone(**kwargs) -> SelectBone:
+    """The moderation state: draft → in review → published."""
+    return SelectBone(
+        descr=i18n.translate("fahrplan.bone.publication", "Veröffentlichung"),
+        values=choices(PublicationState),
+        translation_key_prefix="fahrplan.publication.",
+        defaultValue=kwargs.pop("defaultValue", PublicationState.DRAFT.value),
+        required=True,
+        **kwargs,
+    )
+
+
+def url_bone(descr: str, **kwargs) -> UriBone:
+    """An absolute http(s) link; malformed URLs are a field error."""
+    return UriBone(
+        descr=descr,
+        accepted_protocols=("http", "https"),
+        **kwargs,
+    )
+
+
+def weight_bone(**kwargs) -> NumericBone:
+    """A relative weight for roll-ups (0 excludes the entry)."""
+    return NumericBone(
+        descr=i18n.translate("fahrplan.bone.weight", "Gewichtung"),
+        min=0,
+        max=100,
+        precision=1,
+        defaultValue=kwargs.pop("defaultValue", 1),
+        required=True,
+        **kwargs,
+    )
+
+
+def reason_bone() -> StringBone:
+    """
+    The reason of this change, stored in the change history (not on the entity itself).
+
+    Required by the skeleton's validation when a status, a progress-relevant date or a KPI target changes.
+    """
+    return StringBone(
+        descr=i18n.translate("fahrplan.bone.change_reason", "Begründung der Änderung"),
+        params={"tooltip": "Pflicht bei Änderungen von Status, Terminen und Zielwerten; erscheint in der Historie."},
+        max_length=1000,
+    )
+
+
+def field_error(bone: str, message: str) -> ReadFromClientError:
+    """A validation error attached to ``bone``."""
+    return ReadFromClientError(ReadFromClientErrorSeverity.Invalid, message, [bone], [bone])
+
+
+def add_errors(skel: t.Any, errors: list[ReadFromClientError]) -> bool:
+    """Attach ``errors`` to ``skel``; returns whether there were none."""
+    skel.errors.extend(errors)
+    return not errors
+
+
+__all__ = ["BaseBone", "add_errors", "choices", "field_error", "publication_bone", "reason_bone", "url_bone"]

@@ -1,0 +1,176 @@
+"""KPIs (Kontrollgrößen) with their readings: measurable targets of a measure or a goal."""
+
+from viur.core import i18n
+from viur.core.bones import BooleanBone, DateBone, JsonBone, NumericBone, RelationalBone, SelectBone, StringBone, TextBone
+from viur.core.skeleton import Skeleton, SkeletonInstance
+
+from ..services import history, kpis, validation
+from ..types import KpiDirection, Rating
+from .common import add_errors, choices, field_error, reason_bone
+
+WATCHED_FOR_REASON = ("target_value", "target_date")
+
+
+class KpiAbstractSkel(Skeleton):
+    """A KPI with baseline and target; its rating is re-derived whenever it or a reading is written."""
+
+    measure = RelationalBone(
+        descr=i18n.translate("fahrplan.kpi.measure", "Maßnahme"),
+        kind="measure",
+        module="measure",
+        refKeys={"name", "external_id", "lead_department", "publication"},
+    )
+
+    goal = RelationalBone(
+        descr=i18n.translate("fahrplan.kpi.goal", "Ziel"),
+        kind="goal",
+        module="goal",
+        refKeys={"name", "code"},
+    )
+
+    name = StringBone(
+        descr=i18n.translate("fahrplan.bone.name", "Name"),
+        required=True,
+        searchable=True,
+        max_length=200,
+    )
+
+    description = TextBone(
+        descr=i18n.translate("fahrplan.bone.description", "Beschreibung"),
+        validHtml=None,
+        max_length=2000,
+    )
+
+    unit = StringBone(
+        descr=i18n.translate("fahrplan.kpi.unit", "Einheit"),
+        params={"tooltip": "z. B. %, Anzahl, Tage"},
+        max_length=30,
+    )
+
+    direction = SelectBone(
+        descr=i18n.translate("fahrplan.kpi.direction", "Richtung"),
+        values=choices(KpiDirection),
+        translation_key_prefix="fahrplan.kpi_direction.",
+        defaultValue=KpiDirection.HIGHER.value,
+        required=True,
+    )
+
+    baseline_value = NumericBone(
+        descr=i18n.translate("fahrplan.kpi.baseline_value", "Ausgangswert"), precision=4, required=True
+    )
+    baseline_date = DateBone(descr=i18n.translate("fahrplan.kpi.baseline_date", "Stand Ausgangswert"), time=False, required=True)
+    target_value = NumericBone(descr=i18n.translate("fahrplan.kpi.target_value", "Zielwert"), precision=4, required=True)
+    target_date = DateBone(descr=i18n.translate("fahrplan.kpi.target_date", "Zieldatum"), time=False, required=True)
+
+    source = StringBone(
+        descr=i18n.translate("fahrplan.kpi.source", "Datenquelle"),
+        max_length=300,
+    )
+
+    change_reason = reason_bone()
+
+    # --- Derived on write ---------------------------------------------------------------------
+
+    rating = SelectBone(
+        descr=i18n.translate("fahrplan.kpi.rating", "Bewertung"),
+        values=choices(Rating),
+        translation_key_prefix="fahrplan.rating.",
+        readOnly=True,
+        defaultValue=Rating.NO_DATA.value,
+    )
+
+    rating_text = StringBone(
+        descr=i18n.translate("fahrplan.kpi.rating_text", "Bewertung erklärt"),
+        readOnly=True,
+        max_length=1000,
+    )
+
+    latest_value = NumericBone(descr=i18n.translate("fahrplan.kpi.latest_value", "Letzter Wert"), precision=4, readOnly=True)
+    latest_date = DateBone(descr=i18n.translate("fahrplan.kpi.latest_date", "Stand letzter Wert"), time=False, readOnly=True)
+    reading_count = NumericBone(descr=i18n.translate("fahrplan.kpi.reading_count", "Messwerte"), readOnly=True, defaultValue=0)
+
+    series = JsonBone(
+        descr="Series",
+        readOnly=True,
+        visible=False,
+    )
+    """``[[iso date, value, reading id], …]`` sorted by date: all readings in one place, for charts and ratings."""
+
+    is_public = BooleanBone(
+        descr=i18n.translate("fahrplan.bone.is_public", "Öffentlich (wie die Maßnahme)"),
+        readOnly=True,
+    )
+
+    @classmethod
+    def fromClient(cls, skel: SkeletonInstance, data: dict, *, amend: bool = False, ignore=None) -> bool:
+        before = {bone: skel[bone] for bone in WATCHED_FOR_REASON} if skel["key"] else None
+        complete = super().fromClient(skel, data, amend=amend, ignore=ignore)
+        errors = [field_error(bone, message) for bone, message in validation.check_kpi(skel, before, WATCHED_FOR_REASON)]
+        return add_errors(skel, errors) and complete
+
+    @classmethod
+    def write(cls, skel: SkeletonInstance, key=None, **kwargs) -> SkeletonInstance:
+        with history.recording(skel, kind="kpi"):
+            result = super().write(skel, key, **kwargs)
+        kpis.refresh(result["key"])
+        result.read(result["key"])
+        return result
+
+    @classmethod
+    def delete(cls, skel: SkeletonInstance, key=None) -> None:
+        history.record_deletion(skel, kind="kpi")
+        super().delete(skel, key)
+
+
+class KpiSkel(KpiAbstractSkel):
+    kindName = "kpi"
+
+
+class ReadingAbstractSkel(Skeleton):
+    """One reading of a KPI. Late readings (for a past quarter) are welcome: the series is kept by date."""
+
+    kpi = RelationalBone(
+        descr=i18n.translate("fahrplan.reading.kpi", "Kontrollgröße"),
+        kind="kpi",
+        module="kpi",
+        required=True,
+        refKeys={"name", "unit", "measure"},
+    )
+
+    date = DateBone(descr=i18n.translate("fahrplan.reading.date", "Stichtag"), time=False, required=True)
+
+    value = NumericBone(descr=i18n.translate("fahrplan.reading.value", "Wert"), precision=4, required=True)
+
+    source = StringBone(descr=i18n.translate("fahrplan.kpi.source", "Datenquelle"), max_length=300)
+
+    note = StringBone(descr=i18n.translate("fahrplan.reading.note", "Anmerkung"), max_length=1000)
+
+    is_public = BooleanBone(
+        descr=i18n.translate("fahrplan.bone.is_public", "Öffentlich (wie die Maßnahme)"),
+        readOnly=True,
+    )
+
+    @classmethod
+    def write(cls, skel: SkeletonInstance, key=None, **kwargs) -> SkeletonInstance:
+        previous_kpi = kpis.stored_kpi_of_reading(skel["key"])
+        skel["is_public"] = kpis.is_public(skel["kpi"]["dest"]["key"])
+        with history.recording(skel, kind="kpi_reading"):
+            result = super().write(skel, key, **kwargs)
+        kpi_key = result["kpi"]["dest"]["key"]
+        if previous_kpi is not None and previous_kpi != kpi_key:
+            kpis.refresh(previous_kpi, remove=result["key"])
+        kpis.refresh(kpi_key, add=(result["key"], result["date"], result["value"]))
+        return result
+
+    @classmethod
+    def delete(cls, skel: SkeletonInstance, key=None) -> None:
+        history.record_deletion(skel, kind="kpi_reading")
+        super().delete(skel, key)
+        kpis.refresh(skel["kpi"]["dest"]["key"], remove=skel["key"])
+
+
+class ReadingSkel(ReadingAbstractSkel):
+    kindName = "kpi_reading"
+
+
+__all__ = ["KpiAbstractSkel", "KpiSkel", "ReadingAbstractSkel", "ReadingSkel"]

@@ -1,0 +1,1 @@
+"""Test helpers (factories) shipped with the package so host projects can test their extensions."""

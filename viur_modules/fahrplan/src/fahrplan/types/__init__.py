@@ -1,0 +1,24 @@
+"""Enums and exceptions of the Fahrplan domain. Nothing here imports viur-core."""
+
+from .enums import (
+    KpiDirection,
+    MeasureStatus,
+    MilestoneState,
+    Principle,
+    PrincipleState,
+    PublicationState,
+    Rating,
+)
+from .exceptions import FahrplanError, RollupError
+
+__all__ = [
+    "FahrplanError",
+    "KpiDirection",
+    "MeasureStatus",
+    "MilestoneState",
+    "Principle",
+    "PrincipleState",
+    "PublicationState",
+    "Rating",
+    "RollupError",
+]
