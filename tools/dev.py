@@ -22,7 +22,8 @@ from tools import emulators, snapshot
 from tools.build_static import build
 
 ROOT = emulators.ROOT
-DATA = ROOT / ".devdata"
+DATA = Path(os.environ.get("FAHRPLAN_DATA_DIR") or ROOT / ".devdata")
+"""Where the run command keeps its data between runs (datastore snapshot, files, root password, logs)."""
 PROJECT_ID = os.environ.get("FAHRPLAN_PROJECT_ID", "fahrplan-dev")
 SNAPSHOT_EVERY = 10.0
 

@@ -46,26 +46,33 @@ def port_is_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def find_firestore_emulator() -> Path:
+def find_firestore_emulator(sdk_roots: t.Sequence[Path] | None = None) -> Path:
     """
     The launcher script of the Firestore emulator from the installed Google Cloud SDK.
 
     It is started directly rather than through ``gcloud emulators firestore start``: gcloud's wrapper
     leaves the emulator's JVM running when it is interrupted.
 
+    :param sdk_roots: where to look for the Google Cloud SDK (default: ``CLOUDSDK_ROOT_DIR``, next to
+        ``gcloud``, and the usual install locations).
     :raises MissingDependency: when Java or the emulator is not installed.
     """
     if not shutil.which("java"):
         raise MissingDependency(
             "Java is not installed: install a Java runtime (11 or newer, e.g. Debian's openjdk-17-jre-headless)."
         )
-    roots = []
-    if sdk := os.environ.get("CLOUDSDK_ROOT_DIR"):
-        roots.append(Path(sdk))
-    if gcloud := shutil.which("gcloud"):
-        roots.append(Path(os.path.realpath(gcloud)).parent.parent)
-    roots += [Path("/usr/lib/google-cloud-sdk"), Path("/usr/share/google-cloud-sdk"), Path.home() / "google-cloud-sdk"]
-    for sdk_root in roots:
+    if sdk_roots is None:
+        sdk_roots = []
+        if sdk := os.environ.get("CLOUDSDK_ROOT_DIR"):
+            sdk_roots.append(Path(sdk))
+        if gcloud := shutil.which("gcloud"):
+            sdk_roots.append(Path(os.path.realpath(gcloud)).parent.parent)
+        sdk_roots += [
+            Path("/usr/lib/google-cloud-sdk"),
+            Path("/usr/share/google-cloud-sdk"),
+            Path.home() / "google-cloud-sdk",
+        ]
+    for sdk_root in sdk_roots:
         launcher = sdk_root / "platform" / "cloud-firestore-emulator" / "cloud_firestore_emulator"
         if launcher.is_file():
             return launcher
