@@ -9,9 +9,11 @@ with ``--chdir deploy``).
 import datetime
 import os
 
-from viur.core import conf, setup
+from viur.core import conf, i18n, setup
 
 import fahrplan
+import fahrplan.languages
+import translations
 
 # ------------------------------------------------------------------------------
 # Instance
@@ -42,6 +44,12 @@ conf.user.session_life_time = datetime.timedelta(hours=8)
 conf.i18n.available_languages = ["de", "en"]
 conf.i18n.default_language = "de"
 conf.i18n.language_method = "session"
+conf.i18n.sources = (
+    i18n.StaticModuleSource(),  # viur-core's own texts
+    i18n.StaticModuleSource(fahrplan.languages),  # the package's English labels (German is the default text)
+    i18n.StaticModuleSource(translations),  # this city's texts (deploy/translations)
+    i18n.DatastoreSource(),  # texts edited in the admin win
+)
 
 # ------------------------------------------------------------------------------
 # Admin (vi-admin)

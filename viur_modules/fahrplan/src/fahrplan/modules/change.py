@@ -1,5 +1,6 @@
 """The change history, read-only: internal readers see all of it, the public the history of published measures."""
 
+from viur.core import db
 from viur.core.skeleton import SkeletonInstance
 
 from .base import RoadmapList
@@ -9,7 +10,7 @@ class Change(RoadmapList):
     kindName = "change"
     public_bone = "is_public"
     public_value = True
-    default_order = ("creationdate", "desc")
+    default_order = ("creationdate", db.SortOrder.Descending)
     internal_bones = ("user_key", "user_name")
     roles = {
         "ciio": ("view",),

@@ -82,9 +82,10 @@ def assess(
             achieved_share,
             expected_share,
         )
-    if achieved_share >= expected_share - TOLERANCE_ON_TRACK:
+    behind = round(expected_share - achieved_share, 9)  # drop float noise before comparing with the tolerances
+    if behind <= TOLERANCE_ON_TRACK:
         rating, verdict = Rating.ON_TRACK, "die Kontrollgröße ist auf Kurs."
-    elif achieved_share >= expected_share - TOLERANCE_AT_RISK:
+    elif behind <= TOLERANCE_AT_RISK:
         rating, verdict = Rating.AT_RISK, "das Ziel ist gefährdet."
     else:
         rating, verdict = Rating.OFF_TRACK, "die Kontrollgröße ist nicht auf Kurs."

@@ -88,13 +88,14 @@ def delay(
     status_note: str | None = None,
     today: datetime.date | None = None,
 ) -> tuple[bool, str]:
-    """Whether a measure is delayed, and why, in sentences a citizen understands."""
+    """Whether a measure is delayed, and why, in sentences a citizen understands (never once it is finished)."""
+    if status in (MeasureStatus.COMPLETED, MeasureStatus.STOPPED):
+        return False, ""
     reasons = [
         f"Das Zwischenziel „{title}“ war für den {format_date(planned)} geplant und ist noch nicht erreicht."
         for title, planned in overdue
     ]
-    finished = status in (MeasureStatus.COMPLETED, MeasureStatus.STOPPED)
-    if today and planned_end and planned_end < today and not finished:
+    if today and planned_end and planned_end < today:
         reasons.append(f"Das geplante Ende ({format_date(planned_end)}) ist überschritten.")
     if status == MeasureStatus.DELAYED and not reasons:
         reasons.append(status_note or "Die Maßnahme wurde als verzögert gemeldet.")
