@@ -29,7 +29,8 @@ def stack(tmp_path_factory):
 
     started = stack_module.start(tmp_path_factory.mktemp("stack"))
     indexes.install_recorder()
-    return started
+    yield started
+    stack_module.stop()
 
 
 @pytest.fixture

@@ -45,3 +45,15 @@ def start(tmp_dir: Path) -> Stack:
 
     _stack = Stack(firestore=firestore, storage=storage, env=env, app=main.app)
     return _stack
+
+
+def stop() -> None:
+    """
+    Stop the emulators (idempotent).
+
+    Called by the session fixture, not only at exit: the storage stub serves from a non-daemon thread, and
+    Python joins those before it runs ``atexit`` handlers, so a stub left running keeps pytest from exiting.
+    """
+    if _stack is not None:
+        _stack.storage.stop()
+        _stack.firestore.stop()
