@@ -505,3 +505,14 @@ def test_local_date_of_an_aware_datetime_is_the_day_in_berlin(instant, expected)
 def test_local_date_of_anything_else_is_none(value):
     """Missing or malformed values yield no date rather than a crash while rolling up."""
     assert local_date(value) is None
+
+
+def test_overdue_milestones_are_summed_and_vanish_at_zero():
+    """The start page shows the number of overdue milestones from the roadmap's sums, without a query per view."""
+    late = dict(contribution(), overdue=2)
+    sums = apply_contribution(None, late, 1.0, +1)
+    sums = apply_contribution(sums, dict(contribution(public=False), overdue=1), 1.0, +1)
+    assert sums["all"]["overdue"] == 3
+    assert sums["public"]["overdue"] == 2  # the draft's overdue milestone stays internal
+    sums = apply_contribution(sums, late, 1.0, -1)
+    assert sums["public"] == {"n": 0, "w": 0.0, "wp": 0.0, "delayed": 0, "status": {}}

@@ -131,6 +131,10 @@ def apply_contribution(rollup: dict | None, contribution: dict | None, factor: f
         sums["w"] = round(sums["w"] + sign * weight, 6)
         sums["wp"] = round(sums["wp"] + sign * weight * contribution["progress"], 6)
         sums["delayed"] += sign * int(contribution["delayed"])
+        if overdue := contribution.get("overdue"):  # kept only while non-zero (older sums lack it)
+            sums["overdue"] = sums.get("overdue", 0) + sign * overdue
+            if not sums["overdue"]:
+                del sums["overdue"]
         status = contribution["status"]
         sums["status"][status] = sums["status"].get(status, 0) + sign
         if not sums["status"][status]:
@@ -261,6 +265,7 @@ def contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], 
         "progress": float(derived["progress"]),
         "status": entity.get("status") or MeasureStatus.PLANNED.value,
         "delayed": bool(derived["is_delayed"]),
+        "overdue": int(derived.get("overdue_count") or 0),
         "public": entity.get("publication") == PublicationState.PUBLISHED,
         "targets": targets,
     }
