@@ -203,10 +203,20 @@ def _target_name(key) -> str:
     return f"{key.kind}/{key.to_legacy_urlsafe().decode()}"
 
 
+def referencing(kind: str, bone: str, key):
+    """
+    A query for the entities of ``kind`` whose relational ``bone`` points to ``key``.
+
+    It filters on the ``shortkey`` (id or name) every stored relation embeds, not on ``<bone>.dest.__key__``:
+    the Firestore emulator in Datastore mode never matches a filter on an embedded entity's key, so that
+    query finds nothing locally. The destination kind is fixed by the bone, so the id is unambiguous.
+    """
+    return _db().Query(kind).filter(f"{bone}.dest.shortkey =", key.id_or_name)
+
+
 def milestones_of(measure_key) -> list:
     """The stored milestones of a measure (raw entities)."""
-    db = _db()
-    return list(db.Query("milestone").filter("measure.dest.__key__ =", measure_key).run(limit=1000))
+    return list(referencing("milestone", "measure", measure_key).run(limit=1000))
 
 
 def derive(entity: t.Mapping[str, t.Any], milestones: t.Sequence[t.Mapping[str, t.Any]], today: datetime.date) -> dict:
@@ -349,7 +359,7 @@ def _sync_children_visibility(measure_key, milestones: t.Sequence) -> None:
     measure = db.get(measure_key)
     public = bool(measure) and measure.get("publication") == PublicationState.PUBLISHED
     children = list(milestones)
-    children += db.Query("kpi").filter("measure.dest.__key__ =", measure_key).run(limit=1000)
+    children += referencing("kpi", "measure", measure_key).run(limit=1000)
     stale = [child for child in children if bool(child.get("is_public")) != public]
     for child in stale:
         child["is_public"] = public
@@ -357,7 +367,7 @@ def _sync_children_visibility(measure_key, milestones: t.Sequence) -> None:
         db.put(stale)
     # Readings follow their KPI; they only need touching when the KPI's visibility just changed.
     for kpi in (child for child in stale if child.key.kind == "kpi"):
-        readings = list(db.Query("kpi_reading").filter("kpi.dest.__key__ =", kpi.key).run(limit=100000))
+        readings = list(referencing("kpi_reading", "kpi", kpi.key).run(limit=100000))
         for reading in readings:
             reading["is_public"] = public
         for start in range(0, len(readings), 400):
