@@ -183,6 +183,14 @@ def dest_keys(value: t.Any) -> list:
     return [key for key in (dest_key(item) for item in values) if key is not None]
 
 
+def by_key(entities: t.Iterable[t.Any]) -> dict:
+    """
+    Entities by key. ``db.get`` of a list leaves out keys it did not find, so its result must never be
+    zipped with the keys asked for.
+    """
+    return {entity.key: entity for entity in entities if entity is not None}
+
+
 def _loads(value: t.Any) -> t.Any:
     if isinstance(value, (str, bytes)):
         return json.loads(value)
@@ -297,7 +305,7 @@ def refresh_measure(measure_key, today: datetime.date | None = None) -> dict | N
         if entity is None:
             return None
         goal_keys = dest_keys(entity.get("goals"))
-        goals = {key: goal for key, goal in zip(goal_keys, db.get(goal_keys) if goal_keys else []) if goal}
+        goals = by_key(db.get(goal_keys)) if goal_keys else {}
         derived = derive(entity, milestones, today)
         new = contribution(entity, derived, goals)
         old = _loads(entity.get("rollup"))
@@ -336,8 +344,9 @@ def _move(old: dict | None, new: dict | None) -> None:
     if not changes:
         return
     keys = [_target_key(target) for target in changes]
-    entities = db.get(keys)
-    for key, entity, (old_factor, new_factor) in zip(keys, entities, changes.values()):
+    found = by_key(db.get(keys))
+    for key, (old_factor, new_factor) in zip(keys, changes.values(), strict=True):
+        entity = found.get(key)
         if entity is None:
             if key.kind != STATS_KIND:
                 continue  # the goal or programme was deleted meanwhile
