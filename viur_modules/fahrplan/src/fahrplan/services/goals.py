@@ -50,7 +50,7 @@ def refresh_below(goal_key) -> int:
                 db.put(stored)
     measures = set()
     for key in goal_keys:
-        measures |= set(rollup.referencing("measure", "goals", key).iter(keys_only=True))
+        measures |= {found.key for found in rollup.referencing("measure", "goals", key).iter(keys_only=True)}
     for measure in measures:
         rollup.refresh_measure(measure)
     return len(measures)

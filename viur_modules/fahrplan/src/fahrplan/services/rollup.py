@@ -405,7 +405,8 @@ def recompute_all(today: datetime.date | None = None) -> int:
             db.put(entity)
     db.delete(db.Key(STATS_KIND, STATS_NAME))
     count = 0
-    for key in db.Query("measure").iter(keys_only=True):
+    for found in db.Query("measure").iter(keys_only=True):  # keys-only entities, not keys
+        key = found.key
         entity = db.get(key)
         entity["rollup"] = json.dumps(None)
         db.put(entity)
