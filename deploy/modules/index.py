@@ -1,15 +1,7 @@
-"""The root module: the public start page and site-wide pages."""
+"""The root module: the public portal of the package (start page, measures, goals, timeline, …)."""
 
-from viur.core import Module, errors, exposed
+from fahrplan.modules import Portal
 
 
-class Index(Module):
-    """Serves ``/`` (the html render's root)."""
-
-    @exposed
-    def index(self, *args, **kwargs) -> str:
-        """The public start page."""
-        if args:
-            raise errors.NotFound()
-        template = self.render.getEnv().get_template(self.render.getTemplateFileName("index"))
-        return template.render()
+class Index(Portal):
+    """Dortmund's portal: the package's, with the city's intro text (``html/portal/_intro.html``)."""

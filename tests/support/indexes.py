@@ -294,7 +294,8 @@ def covers(declared: DeclaredIndex | Iterable[DeclaredIndex], required: IndexSpe
     (zigzag joins) is not considered, so this may ask for an index the Datastore could do without.
     """
     if not isinstance(declared, DeclaredIndex):
-        return any(covers(index, required) for index in declared)
+        declared = list(declared)
+        return any(covers(index, required) for index in declared) or merge_covers(declared, required)
     if declared.kind != required.kind or declared.ancestor != required.ancestor:
         return False
     props = declared.properties
@@ -307,6 +308,39 @@ def covers(declared: DeclaredIndex | Iterable[DeclaredIndex], required: IndexSpe
         if name != want or (want_direction is not None and direction != want_direction):
             return False
     return {name for name, _ in props[n_eq + n_ord :]} == required.unordered
+
+
+def merge_covers(declared: Iterable[DeclaredIndex], required: IndexSpec) -> bool:
+    """
+    Whether several declared indexes serve ``required`` together by a zigzag merge join.
+
+    The datastore merges indexes for a query whose equality filters are spread over them: each index starts
+    with some of the query's equality properties and continues with exactly the query's sort orders. So
+    ``(a, s)`` and ``(b, s)`` serve ``a = … AND b = … ORDER BY s``. Only for queries without unsorted
+    inequality properties.
+    """
+    if required.unordered or not required.equality:
+        return False
+    ordered = list(required.ordered)
+    covered: set[str] = set()
+    for index in declared:
+        if index.kind != required.kind or index.ancestor != required.ancestor:
+            continue
+        prefix, suffix = (
+            index.properties[: -len(ordered) or None],
+            index.properties[len(index.properties) - len(ordered) :],
+        )
+        if not prefix or len(suffix) != len(ordered):
+            continue
+        if any(
+            name != want or (direction_ is not None and direction != direction_)
+            for (name, direction), (want, direction_) in zip(suffix, ordered, strict=True)
+        ):
+            continue
+        names = {name for name, _ in prefix}
+        if names <= required.equality:
+            covered |= names
+    return covered == set(required.equality)
 
 
 def format_yaml(missing: Iterable[IndexSpec]) -> str:

@@ -272,3 +272,28 @@ def test_format_yaml_round_trips_into_covering_indexes():
 def test_format_yaml_of_nothing_is_empty():
     """No missing index, no output (conftest prints nothing then)."""
     assert indexes.format_yaml([]) == ""
+
+
+MERGE_YAML = """
+indexes:
+  - kind: measure
+    properties: [{name: publication}, {name: name}]
+  - kind: measure
+    properties: [{name: status}, {name: name}]
+  - kind: measure
+    properties: [{name: programme}, {name: name, direction: desc}]
+"""
+
+
+def test_indexes_sharing_the_sort_merge_for_combined_equality_filters():
+    """(publication, name) and (status, name) together serve publication = … AND status = … ORDER BY name."""
+    query = QueryDefinition("measure", {"publication =": "published", "status =": "planned"}, [QueryOrder("name")])
+    assert indexes.covers(declared(MERGE_YAML), needed(query))
+
+
+def test_merge_needs_every_equality_property_and_the_same_sort():
+    """No index starts with programme sorted ascending, so the merge cannot serve that combination."""
+    by_programme = QueryDefinition("measure", {"publication =": "p", "programme =": "dv"}, [QueryOrder("name")])
+    assert not indexes.covers(declared(MERGE_YAML), needed(by_programme))
+    unknown = QueryDefinition("measure", {"publication =": "p", "level =": "x"}, [QueryOrder("name")])
+    assert not indexes.covers(declared(MERGE_YAML), needed(unknown))

@@ -5,5 +5,6 @@ from .kpi import Kpi, Reading
 from .measure import Measure
 from .milestone import Milestone
 from .organisation import Department, Goal, Programme
+from .portal import Portal
 
-__all__ = ["Change", "Department", "Goal", "Kpi", "Measure", "Milestone", "Programme", "Reading"]
+__all__ = ["Change", "Department", "Goal", "Kpi", "Measure", "Milestone", "Portal", "Programme", "Reading"]

@@ -6,7 +6,7 @@ from viur.core import current, db, errors
 from viur.core.prototypes import List
 from viur.core.skeleton import SkeletonInstance
 
-from ..services import rights
+from ..services import portal, rights
 from ..services.rollup import dest_key
 
 
@@ -81,6 +81,18 @@ class RoadmapList(List):
         stored = db.get(skel["key"])
         self.check_change(skel, stored_publication=stored.get("publication") if stored else None)
         super().onEdit(skel)
+
+    def onAdded(self, skel: SkeletonInstance) -> None:
+        super().onAdded(skel)
+        portal.invalidate()
+
+    def onEdited(self, skel: SkeletonInstance) -> None:
+        super().onEdited(skel)
+        portal.invalidate()
+
+    def onDeleted(self, skel: SkeletonInstance) -> None:
+        super().onDeleted(skel)
+        portal.invalidate()
 
     def check_change(self, skel: SkeletonInstance, stored_publication: str | None) -> None:
         """After the client's values were read: the department must still be the editor's, and only publishers publish."""

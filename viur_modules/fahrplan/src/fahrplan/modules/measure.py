@@ -38,7 +38,7 @@ class Measure(RoadmapList):
             {"name": "Entwürfe", "icon": "pencil", "filter": {"publication": "draft"}},
             {"name": "In Umsetzung", "icon": "play", "filter": {"status": "in_progress"}},
         ],
-        "preview": {"Öffentliche Seite": "/measure/view/{{key}}"},
+        "preview": {"Öffentliche Seite": "/massnahme/{{key}}"},
     }
 
     def department_of(self, skel: SkeletonInstance):

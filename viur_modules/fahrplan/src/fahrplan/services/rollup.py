@@ -23,6 +23,7 @@ The pure functions at the top are unit-tested without a database.
 import datetime
 import json
 import logging
+import re
 import typing as t
 import zoneinfo
 
@@ -110,6 +111,44 @@ def principle_index(values: t.Mapping[str, t.Any]) -> list[str]:
         if state := record.get("state"):
             result.append(f"{principle.value}:{state}")
     return result
+
+
+def goal_index(contribution: t.Mapping[str, t.Any] | None) -> list[str]:
+    """
+    URL-safe keys of every goal a measure counts for (its sub-goals and their ancestors), for list filters.
+
+    Stored flat on the measure: the datastore (and its emulator) cannot filter reliably on a property of the
+    entities inside the ``goals`` relation list.
+    """
+    targets = (contribution or {}).get("targets") or {}
+    return sorted(name.partition("/")[2] for name in targets if name.startswith("goal/"))
+
+
+def search_words(*texts: t.Any) -> list[str]:
+    """
+    The words of ``texts`` as the portal's search finds them: lower case, split at anything but letters and
+    digits (so "E-Akte" gives "e" and "akte"), at least two characters, without HTML tags.
+    """
+    words: set[str] = set()
+    for text in texts:
+        if not text:
+            continue
+        text = re.sub(r"<[^>]+>", " ", str(text)).lower()
+        words.update(word for word in re.split(r"[^0-9a-zäöüß]+", text) if 2 <= len(word) <= 40)
+    return sorted(words)
+
+
+def indexes(entity: t.Mapping[str, t.Any], contribution: t.Mapping[str, t.Any] | None) -> dict[str, list[str]]:
+    """The flat list properties a measure keeps for the portal's filters and search (derived on write)."""
+    principles = {
+        name: _loads(entity.get(name)) if isinstance(entity.get(name), str) else entity.get(name)
+        for name in (f"principle_{p.value}" for p in Principle)
+    }
+    return {
+        "goal_index": goal_index(contribution),
+        "principle_index": principle_index(principles),
+        "search_index": search_words(entity.get("name"), entity.get("summary"), entity.get("external_id")),
+    }
 
 
 def empty_sums() -> dict[str, t.Any]:
@@ -311,10 +350,7 @@ def refresh_measure(measure_key, today: datetime.date | None = None) -> dict | N
         old = _loads(entity.get("rollup"))
         _move(old, new)
         entity.update(derived)
-        entity["principle_index"] = principle_index({
-            name: _loads(entity.get(name)) if isinstance(entity.get(name), str) else entity.get(name)
-            for name in (f"principle_{p.value}" for p in Principle)
-        })
+        entity.update(indexes(entity, new))
         entity["rollup"] = json.dumps(new)
         db.put(entity)
         return new

@@ -254,6 +254,22 @@ class MeasureAbstractSkel(Skeleton):
         time=False,
     )
 
+    goal_index = StringBone(
+        descr="Goals (incl. parents)",
+        multiple=True,
+        readOnly=True,
+        visible=False,
+    )
+    """URL-safe keys of the sub-goals and their parent goals, derived on write, for list filters."""
+
+    search_index = StringBone(
+        descr="Search words",
+        multiple=True,
+        readOnly=True,
+        visible=False,
+    )
+    """Words of title, summary and external ID for the portal's search, derived on write."""
+
     principle_index = StringBone(
         descr="Principle states",
         multiple=True,

@@ -1,0 +1,244 @@
+"""
+The public portal: server-rendered, accessible, bilingual pages of the roadmap (published entities only).
+
+A host mounts :class:`Portal` as its ``index`` module. Every page is reached through :meth:`Portal.index`
+(viur-core hands it the path segments no other module claims), which reads the language from the URL
+(``/en/…`` is English, everything else German), answers from the page cache when it can, and otherwise
+asks :mod:`fahrplan.services.portal` for plain data and renders a template.
+
+Templates come from the host's ``html/portal/`` folder first, then from the package (``fahrplan/html/portal``),
+so a city overrides one template without copying the others.
+"""
+
+import datetime
+import logging
+import typing as t
+import urllib.parse
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+from viur.core import Module, conf, current, db, errors, exposed
+
+from ..services import pagecache, rendering
+from ..services import portal as data
+
+PAGE_TYPES = (
+    "",
+    "massnahmen",
+    "massnahme",
+    "ziele",
+    "ziel",
+    "programm",
+    "amt",
+    "zeitplan",
+    "barrierefreiheit",
+    "leichte-sprache",
+    "impressum",
+    "datenschutz",
+    "sitemap.xml",
+)
+"""The first path segment of every public page (``""`` is the start page)."""
+
+STATIC_PAGES = {
+    "barrierefreiheit": "accessibility.html",
+    "leichte-sprache": "easy_language.html",
+    "impressum": "imprint.html",
+    "datenschutz": "privacy.html",
+}
+
+LANGUAGES = ("de", "en")
+
+
+class Portal(Module):
+    """The public portal (mount it as ``index``)."""
+
+    html = True
+
+    feedback_kind = "fahrplan_feedback"
+    """Kind of the stored accessibility feedback (kept even when the e-mail to the office fails)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        package_html = Path(__file__).resolve().parent.parent / "html"
+        self.environment = rendering.environment(
+            [conf.instance.project_base_path / "html", package_html],
+            auto_reload=conf.instance.is_dev_server,
+        )
+        pagecache.pages.ttl = conf.fahrplan.page_cache_seconds
+
+    # --- Routing ------------------------------------------------------------------------------
+
+    @exposed
+    def index(self, *args, **kwargs) -> str:
+        """Every public page; ``args`` are the path segments (``en`` first for English)."""
+        args = list(args)
+        lang = "de"
+        if args and args[0] in LANGUAGES:
+            lang = args.pop(0)
+        current.language.set(lang)
+        page = args[0] if args else ""
+        if page not in PAGE_TYPES and page != "rueckmeldung":
+            raise errors.NotFound()
+        request = current.request.get()
+        if page == "rueckmeldung":
+            return self.feedback(lang, **kwargs)
+        if request.isPostRequest:
+            raise errors.MethodNotAllowed()
+
+        cache_key = (lang, tuple(args), tuple(sorted((k, str(v)) for k, v in kwargs.items())))
+        cached = pagecache.pages.get(cache_key)
+        if cached is None:
+            cached = self.render_page(lang, page, args[1:], kwargs)
+            pagecache.pages.put(cache_key, cached)
+        body, content_type = cached
+        headers = request.response.headers
+        headers["Content-Type"] = content_type
+        seconds = int(conf.fahrplan.edge_cache_seconds)
+        headers["Cache-Control"] = f"public, max-age={seconds}, s-maxage={seconds}"
+        return body
+
+    def render_page(self, lang: str, page: str, args: list[str], params: dict) -> tuple[str, str]:
+        """Render one page; returns the body and its content type (cached by :meth:`index`)."""
+        today = datetime.datetime.now(data.rollup.LOCAL_TZ).date()
+        context = self.context(lang, page, args, params)
+        if page == "sitemap.xml":
+            return self.sitemap(), "application/xml; charset=utf-8"
+        if page == "":
+            return self.render_template("home.html", context, home=data.home(today)), "text/html; charset=utf-8"
+        if page == "massnahmen":
+            state = data.MeasureFilter.from_params(params)
+            return self.render_template(
+                "measure_list.html", context, state=state, result=data.measure_list(state)
+            ), "text/html; charset=utf-8"
+        if page == "massnahme":
+            found = data.measure_page(data.parse_key(args[0] if args else None, "measure"), today)
+            if found is None:
+                raise errors.NotFound()
+            return self.render_template("measure_view.html", context, **found), "text/html; charset=utf-8"
+        if page == "ziele":
+            return self.render_template("goal_list.html", context), "text/html; charset=utf-8"
+        if page == "ziel":
+            goal = next((item for item in context["ref"].goals if args and item["key"] == args[0]), None)
+            if goal is None:
+                raise errors.NotFound()
+            measures = data.measures_where("goal_index", goal["key"], limit=200)
+            return self.render_template(
+                "goal_view.html", context, goal=goal, measures=measures
+            ), "text/html; charset=utf-8"
+        if page == "programm":
+            programme = context["ref"].programme(args[0] if args else None)
+            if programme is None:
+                raise errors.NotFound()
+            measures = data.measures_where("programme.dest.short_code", programme["short_code"])
+            return self.render_template(
+                "programme_view.html", context, programme=programme, measures=measures
+            ), "text/html; charset=utf-8"
+        if page == "amt":
+            department = context["ref"].department(args[0] if args else None)
+            if department is None:
+                raise errors.NotFound()
+            measures = data.measures_where("lead_department.dest.short_code", department["short_code"])
+            return self.render_template(
+                "department_view.html", context, department=department, measures=measures
+            ), "text/html; charset=utf-8"
+        if page == "zeitplan":
+            programme = str(params.get("programm") or "")[:100]
+            cursor = str(params.get("weiter") or "")[:1000]
+            return self.render_template(
+                "timeline.html", context, programme=programme, timeline=data.timeline(programme, cursor), today=today
+            ), "text/html; charset=utf-8"
+        return self.render_template(STATIC_PAGES[page], context), "text/html; charset=utf-8"
+
+    # --- Rendering ----------------------------------------------------------------------------
+
+    def context(self, lang: str, page: str, args: list[str], params: dict) -> dict[str, t.Any]:
+        """What every template gets: language, the current path in both languages, reference data, settings."""
+        path = "/" + "/".join([page, *args]) if page else "/"
+        query = urllib.parse.urlencode({k: v for k, v in params.items() if isinstance(v, str)})
+        suffix = f"?{query}" if query else ""
+        return {
+            "lang": lang,
+            "page": page or "start",
+            "path": path,
+            "alternate": {
+                "de": path + suffix,
+                "en": ("/en" + path if path != "/" else "/en/") + suffix,
+            },
+            "ref": data.reference(),
+            "settings": conf.fahrplan,
+            "_": lambda text: rendering.gettext(text, lang),
+            "L": lambda prefix, value: rendering.label(prefix, value, lang),
+            "d": lambda value, style="day": rendering.format_date(value, lang, style),
+            "n": lambda value, digits=2: rendering.format_number(value, lang, digits),
+            "u": lambda target, params=None: rendering.url(lang, target, params),
+        }
+
+    def render_template(self, template: str, context: dict[str, t.Any], **values: t.Any) -> str:
+        return self.environment.get_template(f"portal/{template}").render(**context, **values)
+
+    def sitemap(self) -> str:
+        """``sitemap.xml``: every public page in both languages."""
+        base = conf.fahrplan.public_base_url.rstrip("/")
+        ref = data.reference()
+        paths = ["/", "/massnahmen", "/ziele", "/zeitplan", *[f"/{page}" for page in STATIC_PAGES]]
+        paths += [f"/programm/{item['short_code']}" for item in ref.programmes]
+        paths += [f"/ziel/{item['key']}" for item in ref.goals]
+        paths += [f"/amt/{item['short_code']}" for item in ref.departments]
+        entries = [(path, None) for path in paths]
+        entries += [(f"/massnahme/{key}", changed) for key, changed in data.sitemap_keys()]
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+        lines.append(
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">'
+        )
+        for path, changed in entries:
+            english = "/en" + path if path != "/" else "/en/"
+            lines.append(f"<url><loc>{xml_escape(base + path)}</loc>")
+            if isinstance(changed, datetime.datetime):
+                lines.append(f"<lastmod>{changed.date().isoformat()}</lastmod>")
+            lines.append(f'<xhtml:link rel="alternate" hreflang="de" href="{xml_escape(base + path)}"/>')
+            lines.append(f'<xhtml:link rel="alternate" hreflang="en" href="{xml_escape(base + english)}"/></url>')
+        lines.append("</urlset>")
+        return "\n".join(lines)
+
+    # --- Accessibility feedback ---------------------------------------------------------------
+
+    def feedback(self, lang: str, **kwargs) -> str:
+        """
+        The accessibility statement's feedback form (POST): stores the message and mails the CIIO office.
+
+        Returns the accessibility page again, with field errors or a confirmation. Never cached.
+        """
+        request = current.request.get()
+        if not request.isPostRequest:
+            raise errors.MethodNotAllowed()
+        request.response.headers["Cache-Control"] = "no-store"
+        form = {name: str(kwargs.get(name) or "").strip() for name in ("name", "email", "page", "message", "website")}
+        errors_ = rendering.check_feedback(form)
+        context = self.context(lang, "barrierefreiheit", [], {})
+        if form["website"]:  # the honeypot field people never see: a bot
+            return self.render_template("accessibility.html", context, sent=True, form={}, form_errors={})
+        if errors_:
+            request.response.status = "400 Bad Request"
+            return self.render_template("accessibility.html", context, sent=False, form=form, form_errors=errors_)
+        entity = db.Entity(db.Key(self.feedback_kind))
+        entity.update(
+            name=form["name"][:200],
+            email=form["email"][:200],
+            page=form["page"][:500],
+            message=form["message"][:5000],
+            language=lang,
+            created=datetime.datetime.now(datetime.UTC),
+        )
+        db.put(entity)
+        try:
+            from viur.core import email
+
+            email.send_email(
+                dests=[conf.fahrplan.office_email],
+                tpl=None,
+                stringTemplate=rendering.feedback_mail(form),
+                skel={},
+            )
+        except Exception:  # the message is stored; the office also sees it in the datastore
+            logging.exception("could not mail the accessibility feedback to the office")
+        return self.render_template("accessibility.html", context, sent=True, form={}, form_errors={})
