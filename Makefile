@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 STAMP := $(VENV)/.installed
+BENCH_ARGS ?=
 
 .PHONY: help run test test-unit test-integration test-functional lint format build seed bench reset clean venv
 
@@ -12,7 +13,7 @@ help:
 	@echo "make test    run unit, integration and functional tests (own emulators, free ports)"
 	@echo "make lint    ruff check + format check over the whole tree"
 	@echo "make format  ruff fix + format"
-	@echo "make bench   benchmarks (prints a table)"
+	@echo "make bench   benchmarks: portal pages vs a bare ViUR page vs nginx (prints a table, writes .artifacts/bench.md)"
 	@echo "make reset   forget the local data of make run (database snapshot, files, root password)"
 
 venv: $(STAMP)
@@ -43,6 +44,10 @@ test-integration: $(STAMP)
 test-functional: $(STAMP)
 	$(PY) -m tools.build_static
 	$(PY) -m pytest tests/functional
+
+bench: $(STAMP)
+	$(PY) -m tools.build_static
+	$(PY) -m tools.bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,151 @@
+"""The benchmark's pure parts: statistics, the tables, the targets, the round-trip counter and the bench headers."""
+
+import json
+import time
+import types
+
+import pytest
+
+from tools import bench, bench_app
+
+
+def test_percentile_interpolates_between_ranks():
+    values = [5.0, 1.0, 4.0, 2.0, 3.0]
+    assert bench.percentile(values, 50) == 3.0
+    assert bench.percentile(values, 0) == 1.0
+    assert bench.percentile(values, 100) == 5.0
+    assert bench.percentile(values, 95) == pytest.approx(4.8)
+    assert bench.percentile([7.0], 95) == 7.0
+    with pytest.raises(ValueError):
+        bench.percentile([], 50)
+
+
+def sample(page, mode, ms, size="L", trips=()):
+    """A sample of 10 requests of ``ms`` milliseconds each, taking 10 × ``ms`` in all."""
+    return bench.Sample(size, page, mode, [ms / 1000] * 10, ms / 100, list(trips))
+
+
+def test_sample_figures():
+    s = bench.Sample("S", "start page", "warm", [0.001, 0.002, 0.003, 0.004], 0.01, [2, 3, 3, 2], [1, 2, 2, 9])
+    assert s.median_ms == pytest.approx(2.5)
+    assert s.p95_ms == pytest.approx(3.85)
+    assert s.rps == pytest.approx(400)
+    assert s.trips == "2–3"
+    assert s.datastore_ms == "2.0"
+    assert sample("x", "floor", 1).datastore_ms == "–"
+    assert sample("x", "warm", 1, trips=[4, 4]).trips == "4"
+    assert sample("x", "floor", 1).trips == "–"
+
+
+def test_markdown_table_pads_and_aligns():
+    text = bench.markdown_table(["name", "ms"], [["start page", "1.5"], ["list", "12.0"]], right={1})
+    assert text.splitlines() == [
+        "| name       |   ms |",
+        "|------------|-----:|",
+        "| start page |  1.5 |",
+        "| list       | 12.0 |",
+    ]
+
+
+def test_results_table_has_ratios_to_the_bare_page():
+    text = bench.results_table([sample("start page", "warm", 3), sample("bare ViUR page", "floor", 2)])
+    start = next(line for line in text.splitlines() if "start page" in line)
+    assert "1.50×" in start and "67 %" in start
+
+
+def test_targets_pass_and_fail():
+    ok = [
+        sample("bare ViUR page", "floor", 2),
+        *(sample(page, "warm", 3) for page in bench.PUBLIC_PAGES),
+        *(sample(page, "cold", 100, trips=[3]) for page in bench.PUBLIC_PAGES),
+        *(sample(page, "cold", 50, size="S", trips=[3]) for page in bench.PUBLIC_PAGES),
+    ]
+    assert [target.ok for target in bench.targets(ok)] == [True, True, True, True]
+
+    bad = [
+        sample("bare ViUR page", "floor", 2),
+        sample("start page", "warm", 5),  # 2.5× the bare median, 40 % of its throughput
+        sample("start page", "cold", 200, trips=[5]),
+        sample("start page", "cold", 50, size="S", trips=[3]),
+    ]
+    assert [target.ok for target in bench.targets(bad)] == [False, False, False, False]
+    assert "✗" in bench.targets_table(bench.targets(bad))
+
+
+def test_round_trips_are_counted_wherever_the_functions_are_referenced():
+    calls = []
+    transport = types.ModuleType("fake_transport")
+    for name in bench_app.COUNTED:
+        setattr(transport, name, lambda *args, _name=name, **kwargs: calls.append(_name) or _name)
+    reexport = types.ModuleType("fake_db")
+    reexport.get, reexport.put, reexport.other = transport.get, transport.put, len
+    by_name = types.ModuleType("fake_query")
+    by_name.run_single_filter, by_name.count = transport.run_single_filter, transport.count
+
+    counter = bench_app.RoundTrips()
+    assert counter.install(transport, [transport, reexport, by_name]) == len(bench_app.COUNTED) + 4
+    assert counter.install(transport, [transport, reexport, by_name]) == 0  # no double wrapping
+    counter.reset()
+    assert reexport.get("k") == "get"
+    reexport.put("e")
+    by_name.run_single_filter("q")
+    by_name.count("q")
+    transport.delete("k")
+    assert reexport.other("ab") == 2
+    assert counter.count == 5
+    assert calls == ["get", "put", "run_single_filter", "count", "delete"]
+    counter.reset()
+    assert counter.count == 0
+
+
+def test_instrument_adds_the_count_and_clears_the_cache_on_cold_requests():
+    counter = bench_app.RoundTrips()
+    counted = counter.wrap(lambda: None)
+    cleared = []
+
+    def app(environ, start_response):
+        counted()
+        counted()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"hi"]
+
+    wrapped = bench_app.instrument(app, lambda: cleared.append(True), counter)
+    responses = []
+    body = wrapped({}, lambda status, headers, exc_info=None: responses.append((status, dict(headers))))
+    assert body == [b"hi"]
+    [(status, headers)] = responses
+    assert status == "200 OK" and headers["Content-Type"] == "text/plain"
+    assert headers[bench_app.COUNT_HEADER] == "2" and float(headers[bench_app.SECONDS_HEADER]) >= 0
+    assert cleared == []
+    wrapped({bench_app.COLD_HEADER: "1", "PATH_INFO": "/x"}, lambda *args: None)
+    assert cleared == [True]
+
+
+def test_trace_lines_and_datastore_time(tmp_path):
+    counter = bench_app.RoundTrips()
+    nested = counter.wrap(lambda: time.sleep(0.02))
+    outer = counter.wrap(lambda: nested())
+
+    def app(environ, start_response):
+        outer()
+        start_response("200 OK", [])
+        return [b""]
+
+    trace = tmp_path / "trace.jsonl"
+    bench_app.instrument(app, None, counter, trace)({"PATH_INFO": "/x"}, lambda *args: None)
+    line = json.loads(trace.read_text())
+    assert line["path"] == "/x" and line["calls"] == 2 and not line["cold"]
+    assert 20 <= line["datastore_ms"] < 38  # the nested call's time is not counted twice
+
+
+def test_bench_app_refuses_to_load_outside_the_benchmark(monkeypatch):
+    monkeypatch.delenv("FAHRPLAN_BENCH", raising=False)
+    assert bench_app.app is None
+    with pytest.raises(RuntimeError, match="FAHRPLAN_BENCH"):
+        bench_app._load()
+
+
+def test_nginx_config_serves_the_folder_in_the_foreground(tmp_path):
+    config = bench.nginx_config(tmp_path, 8999, run_as_root=False)
+    assert "daemon off;" in config and "listen 127.0.0.1:8999;" in config and f"root {tmp_path}/www;" in config
+    assert "user root;" not in config

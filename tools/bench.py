@@ -1,0 +1,621 @@
+"""
+The performance benchmark (``make bench``): public portal pages against a bare ViUR page and nginx.
+
+For each workload size (``--sizes S,L``) it starts its own Firestore emulator and storage stub, writes the
+synthetic roadmap (:func:`fahrplan.testing.workloads.generate`), serves the app with gunicorn from ``deploy/``
+like ``make run`` does (``-w 1 --threads 4``, WSGI app :mod:`tools.bench_app`), serves the same page bytes with
+nginx as static files, and measures with a sequential client on one keep-alive connection:
+
+- the start page ``/``, the measure list ``/massnahmen`` and a published measure's page, each **warm** (served
+  from the portal's page cache) and **cold** (page cache cleared before every request; the reference data of
+  programmes/goals/departments stays cached, as it does for 60 s in production) — plus the imprint (a template
+  with settings only) for information;
+- a **bare ViUR page** (a template without data, through viur-core's request handling) and **nginx** serving
+  the start page's bytes: the floors the portal is compared with.
+
+Per row: median and p95 latency (ms), requests per second, datastore round trips per request (counted in the
+server, see :mod:`tools.bench_app`). Then the targets with ✓/✗. It prints the table and writes it to
+``.artifacts/bench.md``. Everything it starts is stopped at the end, also on Ctrl-C and errors.
+
+    python -m tools.bench                      # S and L
+    python -m tools.bench --sizes S --warm 200
+"""
+
+import argparse
+import contextlib
+import dataclasses
+import datetime
+import http.client
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+from pathlib import Path
+
+from tools import emulators
+
+ROOT = emulators.ROOT
+ARTIFACT = ROOT / ".artifacts" / "bench.md"
+PROJECT_ID = "fahrplan-bench"
+COUNT_HEADER = "X-Bench-Datastore-Calls"
+SECONDS_HEADER = "X-Bench-Datastore-Ms"
+
+WARM_FACTOR = 2.0
+"""Target: a warm public page's median within this factor of the bare ViUR page's median (at the largest size)."""
+COLD_MS = 150.0
+"""Target: a cold render of any public page under this many milliseconds (median, at the largest size)."""
+MAX_ROUND_TRIPS = 4
+"""Target: at most this many datastore round trips per page render, the same at every size."""
+MIN_THROUGHPUT = 0.5
+"""Target: warm public-page throughput at least this share of the bare ViUR page's."""
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+# ------------------------------------------------------------------------------
+# Pure parts: statistics and the table
+#
+
+
+def percentile(values: t.Sequence[float], p: float) -> float:
+    """The ``p``-th percentile (0–100) of ``values``, linearly interpolated between closest ranks."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclasses.dataclass
+class Sample:
+    """The measurements of one page in one mode."""
+
+    size: str
+    page: str
+    mode: str  # "warm", "cold", "floor"
+    latencies: list[float]  # seconds per request
+    elapsed: float  # seconds for all requests
+    round_trips: list[int]  # per request (empty: not counted)
+    datastore_seconds: list[float] = dataclasses.field(default_factory=list)  # per request, in the server
+
+    @property
+    def median_ms(self) -> float:
+        return percentile(self.latencies, 50) * 1000
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.latencies, 95) * 1000
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def trips(self) -> str:
+        """Round trips per request: ``"3"`` or ``"2–3"`` when they vary, ``"–"`` when not counted."""
+        if not self.round_trips:
+            return "–"
+        low, high = min(self.round_trips), max(self.round_trips)
+        return str(low) if low == high else f"{low}–{high}"
+
+    @property
+    def datastore_ms(self) -> str:
+        """Median time per request the server spent in datastore calls (ms), ``"–"`` when not measured."""
+        return f"{percentile(self.datastore_seconds, 50):.1f}" if self.datastore_seconds else "–"
+
+
+def markdown_table(headers: t.Sequence[str], rows: t.Sequence[t.Sequence[t.Any]], right: set[int] = frozenset()):
+    """A Markdown table with padded columns (``right``: indexes of right-aligned columns)."""
+    cells = [[str(cell) for cell in row] for row in [headers, *rows]]
+    widths = [max(len(row[index]) for row in cells) for index in range(len(headers))]
+
+    def line(row):
+        padded = [
+            cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        return "| " + " | ".join(padded) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2)) for i, w in enumerate(widths))
+    return "\n".join([line(cells[0]), rule + "|", *(line(row) for row in cells[1:])])
+
+
+def results_table(samples: t.Sequence[Sample]) -> str:
+    """One row per sample; ratios against the bare ViUR page of the same size."""
+    bare = {s.size: s for s in samples if s.page == "bare ViUR page"}
+    rows = []
+    for sample in samples:
+        floor = bare.get(sample.size)
+        ratio = f"{sample.median_ms / floor.median_ms:.2f}×" if floor else "–"
+        share = f"{100 * sample.rps / floor.rps:.0f} %" if floor and floor.rps else "–"
+        rows.append(
+            [
+                sample.size,
+                sample.page,
+                sample.mode,
+                f"{sample.median_ms:.1f}",
+                f"{sample.p95_ms:.1f}",
+                f"{sample.rps:.0f}",
+                sample.trips,
+                sample.datastore_ms,
+                ratio,
+                share,
+            ]
+        )
+    headers = [
+        "size",
+        "page",
+        "mode",
+        "median ms",
+        "p95 ms",
+        "req/s",
+        "DS calls",
+        "DS ms",
+        "median / bare",
+        "req/s % bare",
+    ]
+    return markdown_table(headers, rows, right={3, 4, 5, 6, 7, 8, 9})
+
+
+PUBLIC_PAGES = ("start page", "measure list", "measure page")
+
+
+@dataclasses.dataclass
+class Target:
+    name: str
+    measured: str
+    ok: bool | None  # None: could not be evaluated
+
+
+def targets(samples: t.Sequence[Sample]) -> list[Target]:
+    """The four targets, evaluated at the largest size measured (round trips: across all sizes)."""
+    by = {(s.size, s.page, s.mode): s for s in samples}
+    sizes = list(dict.fromkeys(s.size for s in samples))
+    if not sizes:
+        return []
+    top = "L" if "L" in sizes else sizes[-1]
+    bare = by.get((top, "bare ViUR page", "floor"))
+    result = []
+
+    warm = [by[(top, page, "warm")] for page in PUBLIC_PAGES if (top, page, "warm") in by]
+    if bare and warm:
+        worst = max(warm, key=lambda s: s.median_ms)
+        factor = worst.median_ms / bare.median_ms
+        result.append(
+            Target(
+                f"warm public pages at {top} within {WARM_FACTOR:g}× the bare ViUR median",
+                f"worst {worst.page}: {worst.median_ms:.1f} ms = {factor:.2f}× bare ({bare.median_ms:.1f} ms)",
+                factor <= WARM_FACTOR,
+            )
+        )
+    cold = [by[(top, page, "cold")] for page in PUBLIC_PAGES if (top, page, "cold") in by]
+    if cold:
+        worst = max(cold, key=lambda s: s.median_ms)
+        result.append(
+            Target(
+                f"cold render of any public page at {top} under {COLD_MS:g} ms (median)",
+                f"worst {worst.page}: {worst.median_ms:.1f} ms (p95 {worst.p95_ms:.1f} ms)",
+                worst.median_ms < COLD_MS,
+            )
+        )
+    counted = [s for s in samples if s.page in PUBLIC_PAGES and s.mode == "cold" and s.round_trips]
+    if counted:
+        most = max(max(s.round_trips) for s in counted)
+        per_page = {}
+        for sample in counted:
+            per_page.setdefault(sample.page, set()).add(sample.trips)
+        same = all(len(values) == 1 for values in per_page.values())
+        detail = ", ".join(f"{page} {'/'.join(sorted(values))}" for page, values in per_page.items())
+        result.append(
+            Target(
+                f"datastore round trips per page ≤ {MAX_ROUND_TRIPS} and the same at {' and '.join(sizes)}",
+                f"max {most}; {detail}",
+                most <= MAX_ROUND_TRIPS and same,
+            )
+        )
+    if bare and warm:
+        worst = min(warm, key=lambda s: s.rps)
+        share = worst.rps / bare.rps
+        result.append(
+            Target(
+                f"public-page throughput at {top} ≥ {100 * MIN_THROUGHPUT:.0f} % of the bare ViUR page",
+                f"worst {worst.page}: {worst.rps:.0f} req/s = {100 * share:.0f} % of {bare.rps:.0f} req/s",
+                share >= MIN_THROUGHPUT,
+            )
+        )
+    return result
+
+
+def targets_table(items: t.Sequence[Target]) -> str:
+    mark = {True: "✓", False: "✗", None: "?"}
+    return markdown_table(["target", "measured", ""], [[i.name, i.measured, mark[i.ok]] for i in items])
+
+
+# ------------------------------------------------------------------------------
+# The client
+#
+
+
+class Client:
+    """A sequential HTTP client on one keep-alive connection."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, http.client.HTTPMessage]:
+        try:
+            self.connection.request("GET", path, headers=headers or {})
+            response = self.connection.getresponse()
+        except (http.client.HTTPException, OSError):  # the server closed the idle connection: once more
+            self.connection.close()
+            self.connection.request("GET", path, headers=headers or {})
+            response = self.connection.getresponse()
+        body = response.read()
+        if response.getheader("Connection", "").lower() == "close":
+            self.connection.close()
+        return response.status, body, response.headers
+
+    def run(
+        self,
+        size: str,
+        page: str,
+        mode: str,
+        path: str,
+        count: int,
+        seconds: float,
+        cold: bool = False,
+        warmup: int = 0,
+    ):
+        """
+        ``count`` requests of ``path`` (fewer when ``seconds`` are up) after ``warmup`` unmeasured ones (which
+        also fill the page cache again after another page's cold run); a :class:`Sample`.
+        """
+        headers = {"X-Bench-Cold": "1"} if cold else {}
+        for _ in range(warmup):
+            self.get(path, headers)
+        latencies, trips, datastore = [], [], []
+        started = time.perf_counter()
+        while len(latencies) < count and (len(latencies) < 5 or time.perf_counter() - started < seconds):
+            begin = time.perf_counter()
+            status, body, response_headers = self.get(path, headers)
+            latencies.append(time.perf_counter() - begin)
+            if status != 200:
+                raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+            if (value := response_headers.get(COUNT_HEADER)) is not None:
+                trips.append(int(value))
+            if (value := response_headers.get(SECONDS_HEADER)) is not None:
+                datastore.append(float(value))
+        return Sample(size, page, mode, latencies, time.perf_counter() - started, trips, datastore)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+# ------------------------------------------------------------------------------
+# Processes: gunicorn and nginx
+#
+
+
+def start_gunicorn(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "ab") as output:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                "1",
+                "--threads",
+                "4",
+                "--timeout",
+                "300",
+                "--chdir",
+                str(emulators.DEPLOY),
+                "--pythonpath",
+                str(ROOT),
+                "tools.bench_app:app",
+            ],  # fmt: skip
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def nginx_config(root: Path, port: int, run_as_root: bool) -> str:
+    """A minimal foreground nginx configuration serving ``root`` on ``port`` (all files under ``root``)."""
+    return f"""
+{"user root;" if run_as_root else ""}
+daemon off;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path {root}/tmp;
+    proxy_temp_path {root}/tmp;
+    fastcgi_temp_path {root}/tmp;
+    uwsgi_temp_path {root}/tmp;
+    scgi_temp_path {root}/tmp;
+    types {{ text/html html; }}
+    server {{
+        listen 127.0.0.1:{port};
+        root {root}/www;
+    }}
+}}
+"""
+
+
+def start_nginx(folder: Path, pages: dict[str, bytes]) -> tuple[subprocess.Popen, int]:
+    """nginx (own process, ``daemon off``) serving ``pages`` (file name → bytes) from ``folder``."""
+    binary = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+    if not binary:
+        raise emulators.MissingDependency(
+            "nginx is not installed: install the Debian package nginx (apt-get install nginx)."
+        )
+    (folder / "www").mkdir(parents=True, exist_ok=True)
+    (folder / "tmp").mkdir(exist_ok=True)
+    for name, body in pages.items():
+        (folder / "www" / name).write_bytes(body)
+    port = emulators.free_port()
+    config = folder / "nginx.conf"
+    config.write_text(nginx_config(folder, port, os.geteuid() == 0))
+    with open(folder / "stderr.log", "ab") as output:
+        process = subprocess.Popen(
+            [binary, "-c", str(config), "-p", str(folder), "-e", str(folder / "error.log")],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    emulators.wait_for_http(f"http://127.0.0.1:{port}/{next(iter(pages))}", timeout=15, process=process)
+    return process, port
+
+
+# ------------------------------------------------------------------------------
+# One size
+#
+
+
+def generate(env: dict[str, str], size: str, log: Path) -> dict:
+    """Write the workload ``size`` into the emulator (in a subprocess in the app's environment)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--generate", size],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    log.write_text(result.stdout + result.stderr)
+    if result.returncode:
+        sys.stderr.write(result.stderr[-3000:])
+        raise RuntimeError(f"generating workload {size} failed (code {result.returncode}); see {log}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def published_measure_key(client: Client) -> str:
+    """A published measure's key from the public JSON API."""
+    status, body, _ = client.get("/json/measure/list?limit=5")
+    if status != 200:
+        raise RuntimeError(f"/json/measure/list answered {status}")
+    data = json.loads(body)
+    items = data.get("skellist") if isinstance(data, dict) else data
+    if not items:
+        raise RuntimeError("/json/measure/list has no published measure")
+    key = items[0]["key"]
+    return key if isinstance(key, str) else key.get("key") or str(key)
+
+
+def bench_size(size: str, args, stack: contextlib.ExitStack, temp: Path, info: dict) -> list[Sample]:
+    folder = temp / size
+    folder.mkdir()
+    say(f"[{size}] starting the Firestore emulator and the storage stub …")
+    firestore = emulators.FirestoreEmulator(log_path=folder / "firestore.log").start()
+    stack.callback(firestore.stop)
+    storage = emulators.StorageStub(PROJECT_ID).start()
+    stack.callback(storage.stop)
+    credentials = emulators.write_fake_credentials(folder / "fake-credentials.json")
+    env = os.environ | emulators.app_environment(PROJECT_ID, firestore.host, storage.url, credentials)
+    env["FAHRPLAN_BENCH"] = "1"
+
+    say(f"[{size}] generating the workload …")
+    counts = generate(env, size, folder / "generate.log")
+    info[size] = counts
+    say(f"[{size}] written in {counts.get('seconds')} s: {counts}")
+
+    port = emulators.free_port()
+    server = start_gunicorn(port, env, folder / "server.log")
+    stack.callback(emulators.terminate_group, server, sig=signal.SIGINT)
+    emulators.wait_for_http(f"http://127.0.0.1:{port}/json/skey", timeout=120, process=server)
+    client = Client(port)
+    stack.callback(client.close)
+    key = published_measure_key(client)
+    pages = {
+        "start page": "/",
+        "measure list": "/massnahmen",
+        "measure page": f"/massnahme/{key}",
+        "imprint (settings only)": "/impressum",
+    }
+    say(f"[{size}] gunicorn on :{port}; warming up …")
+    bodies = {}
+    for path in [*pages.values(), "/benchbare"]:
+        for _ in range(args.warmup):
+            status, body, _ = client.get(path)
+            if status != 200:
+                raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+        bodies[path] = body
+
+    samples = []
+    for page, path in pages.items():
+        say(f"[{size}] {page} ({path}) …")
+        samples.append(client.run(size, page, "warm", path, args.warm, args.seconds, warmup=args.warmup))
+        samples.append(client.run(size, page, "cold", path, args.cold, args.seconds, cold=True, warmup=2))
+    samples.append(
+        client.run(size, "bare ViUR page", "floor", "/benchbare", args.warm, args.seconds, warmup=args.warmup)
+    )
+    client.close()
+
+    nginx, nginx_port = start_nginx(folder / "nginx", {"start.html": bodies["/"], "bare.html": bodies["/benchbare"]})
+    stack.callback(emulators.terminate_group, nginx, sig=signal.SIGQUIT)
+    static = Client(nginx_port)
+    stack.callback(static.close)
+    samples.append(
+        static.run(
+            size, "nginx (start page bytes)", "floor", "/start.html", args.warm, args.seconds, warmup=args.warmup
+        )
+    )
+    static.close()
+    return samples
+
+
+# ------------------------------------------------------------------------------
+# The report
+#
+
+
+def machine_notes() -> str:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if "model name" in line
+            ),
+            "",
+        )
+    try:
+        from importlib.metadata import version
+
+        viur = version("viur-core")
+    except Exception:
+        viur = "?"
+    return (
+        f"{os.cpu_count()} cores{f' ({cpu})' if cpu else ''}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, viur-core {viur}"
+    )
+
+
+def report(samples: list[Sample], info: dict, args) -> str:
+    when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    workload = "; ".join(
+        f"{size}: {counts.get('measure', '?')} measures, {counts.get('milestone', '?')} milestones, "
+        f"{counts.get('kpi', '?')} KPIs, {counts.get('kpi_reading', '?')} readings "
+        f"(written in {counts.get('seconds')} s)"
+        for size, counts in info.items()
+    )
+    lines = [
+        f"Benchmark of {when} on {machine_notes()}.",
+        "",
+        f"Workloads: {workload}.",
+        "",
+        "gunicorn `-w 1 --threads 4` against the Firestore emulator (Datastore mode), sequential client on one "
+        f"keep-alive connection; up to {args.warm} warm / {args.cold} cold requests per row (at most "
+        f"{args.seconds:g} s each) after {args.warmup} warm-up requests. *warm* = served from the portal's page "
+        "cache; *cold* = page cache cleared before every request (the reference data of programmes, goals and "
+        "departments stays cached, as it does for 60 s in production). DS calls = datastore round trips per "
+        "request and DS ms = the median time the server spent in them, both measured in the server.",
+        "",
+        results_table(samples),
+        "",
+        targets_table(targets(samples)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    sizes = [size.strip() for size in args.sizes.split(",") if size.strip()]
+    try:
+        emulators.find_firestore_emulator()
+    except emulators.MissingDependency as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    samples: list[Sample] = []
+    info: dict = {}
+    temp = Path(tempfile.mkdtemp(prefix="fahrplan-bench-"))
+
+    def write(partial: str = "") -> str:
+        text = report(samples, info, args)
+        if partial:
+            text = f"**Partial:** {partial}\n\n{text}"
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+        return text
+
+    try:
+        for index, size in enumerate(sizes):
+            with contextlib.ExitStack() as stack:
+                samples += bench_size(size, args, stack, temp, info)
+                say(f"[{size}] stopping its processes …")
+            if index < len(sizes) - 1:
+                write(f"measured {', '.join(sizes[: index + 1])} of {', '.join(sizes)} so far.")
+    except KeyboardInterrupt:
+        say("interrupted; everything it started is stopped")
+        if samples:
+            write("interrupted.")
+        return 130
+    except (RuntimeError, emulators.MissingDependency) as exc:
+        print(f"bench: {exc} (logs in {temp})", file=sys.stderr)
+        if samples:
+            say(f"the sizes measured before are in {write(f'stopped by an error: {exc}') and args.out}")
+        return 1
+    text = write()
+    print()
+    print(text)
+    say(f"written to {args.out}")
+    shutil.rmtree(temp, ignore_errors=True)
+    return 0
+
+
+def generate_here(size: str) -> int:
+    """``--generate``: inside the app's environment, write the workload and print its counts as JSON."""
+    from tools.manage import boot
+
+    boot()
+    from fahrplan.testing import workloads
+
+    print(json.dumps(workloads.generate(size)), flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--sizes", default="S,L", help="workload sizes, comma-separated (default: S,L)")
+    parser.add_argument("--warm", type=int, default=500, help="requests per warm row (default: 500)")
+    parser.add_argument("--cold", type=int, default=100, help="requests per cold row (default: 100)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="at most this long per row (default: 20)")
+    parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per page (default: 20)")
+    parser.add_argument("--out", type=Path, default=ARTIFACT, help="the Markdown report (default: .artifacts/bench.md)")
+    parser.add_argument("--generate", metavar="SIZE", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.generate:
+        return generate_here(args.generate)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
