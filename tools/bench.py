@@ -19,6 +19,7 @@ server, see :mod:`tools.bench_app`). Then the targets with ✓/✗. It prints th
 
     python -m tools.bench                      # S and L
     python -m tools.bench --sizes S --warm 200
+    python -m tools.bench --sizes S,2000       # 2,000 measures instead of L's 10,000
 """
 
 import argparse
@@ -598,13 +599,16 @@ def generate_here(size: str) -> int:
     boot()
     from fahrplan.testing import workloads
 
-    print(json.dumps(workloads.generate(size)), flush=True)
+    counts = workloads.generate(size) if size in workloads.SIZES else workloads.generate(measures=int(size))
+    print(json.dumps(counts), flush=True)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--sizes", default="S,L", help="workload sizes, comma-separated (default: S,L)")
+    parser.add_argument(
+        "--sizes", default="S,L", help="workload sizes (S, L or a number of measures), comma-separated (default: S,L)"
+    )
     parser.add_argument("--warm", type=int, default=500, help="requests per warm row (default: 500)")
     parser.add_argument("--cold", type=int, default=100, help="requests per cold row (default: 100)")
     parser.add_argument("--seconds", type=float, default=20.0, help="at most this long per row (default: 20)")
