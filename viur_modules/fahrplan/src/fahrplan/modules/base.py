@@ -6,7 +6,7 @@ from viur.core import current, db, errors
 from viur.core.prototypes import List
 from viur.core.skeleton import SkeletonInstance
 
-from ..services import portal, rights
+from ..services import history, portal, rights
 from ..services.rollup import dest_key
 
 
@@ -30,6 +30,10 @@ class RoadmapList(List):
 
     department_bound: bool = True
     """Whether editors are restricted to entries their departments lead."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        history.declare_internal(cls.kindName, cls.internal_bones)
 
     roles = {
         "ciio": "*",
@@ -76,6 +80,10 @@ class RoadmapList(List):
     def onAdd(self, skel: SkeletonInstance) -> None:
         self.check_change(skel, stored_publication=None)
         super().onAdd(skel)
+
+    def onClone(self, skel: SkeletonInstance, src_skel: SkeletonInstance) -> None:
+        self.check_change(skel, stored_publication=None)  # a clone is a new entry
+        super().onClone(skel, src_skel=src_skel)
 
     def onEdit(self, skel: SkeletonInstance) -> None:
         stored = db.get(skel["key"])

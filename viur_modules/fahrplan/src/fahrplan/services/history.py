@@ -15,6 +15,15 @@ import typing as t
 SKIPPED_BONES = {"key", "creationdate", "changedate", "viurCurrentSeoKeys", "change_reason"}
 MAX_TEXT = 300
 
+INTERNAL_BONES: dict[str, frozenset[str]] = {}
+"""Kind → bones only staff may read; their old → new values never go into a public history entry."""
+
+
+def declare_internal(kind: str | None, bones: t.Iterable[str]) -> None:
+    """Register the internal bones of ``kind`` (the modules do this for their ``internal_bones``)."""
+    if kind:
+        INTERNAL_BONES[kind] = frozenset(bones)
+
 
 def display(value: t.Any, labels: t.Mapping[str, str] | None = None) -> str:
     """A short, human-readable text for a stored bone value (used for old → new)."""
@@ -137,10 +146,26 @@ def record_deletion(skel: t.Any, kind: str) -> None:
 
 
 def _write(skel: t.Any, kind: str, action: str, changes: list[dict], reason: str) -> None:
+    """
+    Append the history entry; for a public entity, changes of internal bones go into a second, internal entry.
+    """
+    measure_key = _measure_of(skel, kind)
+    public = _is_public(measure_key, skel, kind)
+    internal = INTERNAL_BONES.get(kind, frozenset())
+    hidden = [change for change in changes if change["bone"] in internal]
+    if public and hidden:
+        visible = [change for change in changes if change["bone"] not in internal]
+        if visible or action != "edited":
+            _put(skel, kind, measure_key, action, visible, reason, public=True)
+        _put(skel, kind, measure_key, action, hidden, reason, public=False)
+    else:
+        _put(skel, kind, measure_key, action, changes, reason, public=public)
+
+
+def _put(skel: t.Any, kind: str, measure_key, action: str, changes: list[dict], reason: str, public: bool) -> None:
     from viur.core import skeleton  # noqa: PLC0415
 
     user_key, user_name = _current_user()
-    measure_key = _measure_of(skel, kind)
     entry = skeleton.skeletonByKind("change")()
     entry["entity_kind"] = kind
     entry["entity_key"] = skel["key"].to_legacy_urlsafe().decode() if skel["key"] else ""
@@ -151,5 +176,5 @@ def _write(skel: t.Any, kind: str, action: str, changes: list[dict], reason: str
     entry["reason"] = reason
     entry["user_name"] = user_name
     entry["user_key"] = user_key.to_legacy_urlsafe().decode() if user_key else ""
-    entry["is_public"] = _is_public(measure_key, skel, kind)
+    entry["is_public"] = public
     entry.write()
