@@ -15,6 +15,7 @@ from google.cloud import datastore
 
 FORMAT_VERSION = 1
 BATCH = 400
+PAGE = 500
 
 
 def _client(project_id: str) -> datastore.Client:
@@ -25,8 +26,17 @@ def _client(project_id: str) -> datastore.Client:
 def dump(project_id: str, path: Path) -> int:
     """Write all entities to ``path``; returns how many were saved."""
     client = _client(project_id)
-    # The emulator rejects __kind__ queries in Datastore mode, but a kindless query returns everything.
-    entities = [entity for entity in client.query().fetch() if not entity.key.kind.startswith("__")]
+    # The emulator rejects __kind__ queries in Datastore mode, but a kindless query returns everything. It is
+    # read in pages: one answer of the emulator must stay under gRPC's 4 MB message limit.
+    entities = []
+    cursor = None
+    while True:
+        iterator = client.query().fetch(limit=PAGE, start_cursor=cursor)
+        batch = list(iterator)
+        entities += [entity for entity in batch if not entity.key.kind.startswith("__")]
+        cursor = iterator.next_page_token
+        if len(batch) < PAGE or not cursor:
+            break
     tmp = path.with_suffix(".tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(tmp, "wb") as fh:

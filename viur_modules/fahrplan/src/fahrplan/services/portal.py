@@ -14,6 +14,7 @@ need ``is_public`` (kept equal to their measure's publication by the roll-up); g
 
 import dataclasses
 import datetime
+import html
 import itertools
 import json
 import threading
@@ -73,6 +74,11 @@ def parse_key(value: str | None, kind: str) -> db.Key | None:
     return key if key.kind == kind else None
 
 
+def _s(value: t.Any) -> str:
+    """A stored plain-text value for display: viur-core stores string bones HTML-escaped; templates escape again."""
+    return html.unescape(str(value)) if value not in (None, "") else ""
+
+
 def _loads(value: t.Any) -> t.Any:
     if isinstance(value, str | bytes):
         try:
@@ -87,7 +93,7 @@ def _dest(value: t.Any) -> dict | None:
     if not value or not isinstance(value, dict) or not value.get("dest"):
         return None
     dest = value["dest"]
-    result = {name: dest.get(name) for name in dest}
+    result = {name: _s(value) if isinstance(value, str) else value for name, value in dest.items()}
     key = rollup.dest_key(value)
     result["key"] = key.to_legacy_urlsafe().decode() if key is not None else None
     return result
@@ -134,10 +140,10 @@ class Reference:
 def _programme(entity: t.Any) -> dict:
     return {
         "key": key_of(entity),
-        "name": entity.get("name") or "",
-        "short_code": entity.get("short_code") or "",
+        "name": _s(entity.get("name")),
+        "short_code": _s(entity.get("short_code")),
         "description": entity.get("description") or "",
-        "source_url": entity.get("source_url") or "",
+        "source_url": _s(entity.get("source_url")),
         "progress": float(entity.get("progress_public") or 0),
         "sums": (_loads(entity.get("rollup")) or {}).get("public") or rollup.empty_sums(),
         "sortindex": entity.get("sortindex") or 0,
@@ -148,8 +154,8 @@ def _goal(entity: t.Any) -> dict:
     parent = _dest(entity.get("parent"))
     return {
         "key": key_of(entity),
-        "name": entity.get("name") or "",
-        "code": entity.get("code") or "",
+        "name": _s(entity.get("name")),
+        "code": _s(entity.get("code")),
         "level": entity.get("level") or "goal",
         "description": entity.get("description") or "",
         "target": entity.get("target") or "",
@@ -164,14 +170,14 @@ def _department(entity: t.Any) -> dict:
     parent = _dest(entity.get("parent"))
     return {
         "key": key_of(entity),
-        "name": entity.get("name") or "",
-        "short_code": entity.get("short_code") or "",
-        "level": entity.get("level") or "",
+        "name": _s(entity.get("name")),
+        "short_code": _s(entity.get("short_code")),
+        "level": _s(entity.get("level")),
         "description": entity.get("description") or "",
-        "email": entity.get("email") or "",
-        "phone": entity.get("phone") or "",
-        "postal_address": entity.get("postal_address") or "",
-        "website": entity.get("website") or "",
+        "email": _s(entity.get("email")),
+        "phone": _s(entity.get("phone")),
+        "postal_address": _s(entity.get("postal_address")),
+        "website": _s(entity.get("website")),
         "parent": parent,
     }
 
@@ -225,13 +231,13 @@ def measure_summary(entity: t.Any) -> dict:
     """What lists, tiles and the timeline show of a measure."""
     return {
         "key": key_of(entity),
-        "name": entity.get("name") or "",
-        "external_id": entity.get("external_id") or "",
-        "summary": entity.get("summary") or "",
+        "name": _s(entity.get("name")),
+        "external_id": _s(entity.get("external_id")),
+        "summary": _s(entity.get("summary")),
         "status": entity.get("status") or MeasureStatus.PLANNED.value,
         "progress": float(entity.get("progress") or 0),
         "is_delayed": bool(entity.get("is_delayed")),
-        "delay_reason": entity.get("delay_reason") or "",
+        "delay_reason": _s(entity.get("delay_reason")),
         "programme": _dest(entity.get("programme")),
         "lead_department": _dest(entity.get("lead_department")),
         "planned_start": rollup.local_date(entity.get("planned_start")),
@@ -253,22 +259,22 @@ def measure_detail(entity: t.Any) -> dict:
             {
                 "principle": principle.value,
                 "state": record.get("state") or "",  # not assessed yet
-                "evidence_url": record.get("evidence_url") or "",
-                "note": record.get("note") or "",
-                "licence": record.get("licence") or "",
-                "repository_url": record.get("repository_url") or "",
+                "evidence_url": _s(record.get("evidence_url")),
+                "note": _s(record.get("note")),
+                "licence": _s(record.get("licence")),
+                "repository_url": _s(record.get("repository_url")),
             }
         )
     result.update(
         description=entity.get("description") or "",
-        status_note=entity.get("status_note") or "",
+        status_note=_s(entity.get("status_note")),
         progress_source=entity.get("progress_source") or "status",
         goals=_dests(entity.get("goals")),
         departments=_dests(entity.get("departments")),
-        contact_name=entity.get("contact_name") or "",
-        contact_email=entity.get("contact_email") or "",
-        contact_phone=entity.get("contact_phone") or "",
-        location_name=entity.get("location_name") or "",
+        contact_name=_s(entity.get("contact_name")),
+        contact_email=_s(entity.get("contact_email")),
+        contact_phone=_s(entity.get("contact_phone")),
+        location_name=_s(entity.get("location_name")),
         latitude=entity.get("latitude"),
         longitude=entity.get("longitude"),
         budget_planned=entity.get("budget_planned"),
@@ -294,7 +300,7 @@ def milestone_view(entity: t.Any, today: datetime.date) -> dict:
     state = entity.get("state") or MilestoneState.OPEN.value
     return {
         "key": key_of(entity),
-        "name": entity.get("name") or "",
+        "name": _s(entity.get("name")),
         "description": entity.get("description") or "",
         "planned_date": planned,
         "actual_date": rollup.local_date(entity.get("actual_date")),
@@ -315,17 +321,17 @@ def kpi_view(entity: t.Any) -> dict:
     points.sort()
     return {
         "key": key_of(entity),
-        "name": entity.get("name") or "",
+        "name": _s(entity.get("name")),
         "description": entity.get("description") or "",
-        "unit": entity.get("unit") or "",
+        "unit": _s(entity.get("unit")),
         "direction": entity.get("direction") or "higher",
         "baseline_value": entity.get("baseline_value"),
         "baseline_date": rollup.local_date(entity.get("baseline_date")),
         "target_value": entity.get("target_value"),
         "target_date": rollup.local_date(entity.get("target_date")),
-        "source": entity.get("source") or "",
+        "source": _s(entity.get("source")),
         "rating": entity.get("rating") or "no_data",
-        "rating_text": entity.get("rating_text") or "",
+        "rating_text": _s(entity.get("rating_text")),
         "latest_value": entity.get("latest_value"),
         "latest_date": rollup.local_date(entity.get("latest_date")),
         "points": points,
@@ -338,8 +344,8 @@ def change_view(entity: t.Any) -> dict:
         "date": entity.get("creationdate"),
         "action": entity.get("action") or "",
         "entity_kind": entity.get("entity_kind") or "",
-        "entity_name": entity.get("entity_name") or "",
-        "reason": entity.get("reason") or "",
+        "entity_name": _s(entity.get("entity_name")),
+        "reason": _s(entity.get("reason")),
         "changes": [change for change in changes if isinstance(change, dict)],
     }
 
@@ -498,7 +504,7 @@ def measure_list(state: MeasureFilter) -> dict:
         reverse = direction == db.SortOrder.Descending
         entities.sort(key=lambda entity: (entity.get(prop) is None, entity.get(prop) or 0), reverse=reverse)
         if prop == "name":
-            entities.sort(key=lambda entity: (entity.get("name") or "").casefold())
+            entities.sort(key=lambda entity: (_s(entity.get("name"))).casefold())
         start = (state.seite - 1) * PAGE_SIZE
         page = entities[start : start + PAGE_SIZE]
         more = start + PAGE_SIZE < len(entities)
