@@ -4,9 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.package-lock.json
 BENCH_ARGS ?=
 
-.PHONY: help run test test-unit test-integration test-functional lint format build seed bench reset clean venv
+.PHONY: help run test test-unit test-integration test-functional lint format build seed bench reset clean venv npm
 
 help:
 	@echo "make run     start everything on http://localhost:$(PORT) (emulators, demo data, server)"
@@ -25,13 +26,19 @@ $(STAMP): requirements.txt requirements-dev.txt viur_modules/fahrplan/pyproject.
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e viur_modules/fahrplan
 	@touch $@
 
+# Test tools from the npm registry (axe-core for the accessibility browser test), exactly as package-lock.json pins them.
+npm: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 build: $(STAMP)
 	$(PY) -m tools.build_static
 
 run: $(STAMP)
 	$(PY) -m tools.dev --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m tools.build_static
 	$(PY) -m pytest tests
 
@@ -41,7 +48,7 @@ test-unit: $(STAMP)
 test-integration: $(STAMP)
 	$(PY) -m pytest tests/integration
 
-test-functional: $(STAMP)
+test-functional: $(STAMP) $(NODE_STAMP)
 	$(PY) -m tools.build_static
 	$(PY) -m pytest tests/functional
 
@@ -61,4 +68,4 @@ reset:
 	rm -rf .devdata
 
 clean: reset
-	rm -rf $(VENV) deploy/static .pytest_cache .ruff_cache
+	rm -rf $(VENV) deploy/static .pytest_cache .ruff_cache node_modules .artifacts
