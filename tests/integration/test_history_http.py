@@ -1,0 +1,82 @@
+"""History with reasons over HTTP: status, dates and KPI targets change only with a reason, and every change is kept."""
+
+from tests.support import roadmap as rm
+
+
+def history(session, key) -> list[dict]:
+    """The history entries about ``key`` as the change module lists them, oldest first."""
+    body = session.json("/json/change/list", entity_key=rm.urlsafe(key), amount="99")
+    return sorted(body["skellist"], key=lambda entry: entry["creationdate"])
+
+
+def change(entry: dict, bone: str) -> dict:
+    return next(item for item in entry["changes"] if item["bone"] == bone)
+
+
+def test_status_and_date_changes_need_a_reason_and_are_kept(world):
+    editor, reader = world.sessions["editor_a"], world.sessions["committee"]
+    key = world.published("measure")
+    path = f"/json/measure/edit/{rm.urlsafe(key)}"
+    before = rm.stored(key)
+
+    for values in (
+        {"status": "in_progress"},
+        {"planned_end": "2027-12-31"},
+        {"status": "delayed", "change_reason": " "},
+    ):
+        status, body = editor.post_json(path, values)
+        assert status == 200 and body["action"] == "edit", body
+        assert "change_reason" in {error["fieldPath"][0] for error in body["errors"]}, body["errors"]
+        assert rm.stored(key) == before, values
+
+    status, body = editor.post_json(path, {"status": "in_progress", "change_reason": "Auftrag vergeben"})
+    assert status == 200 and body["action"] == "editSuccess", body.get("errors")
+    assert rm.stored(key)["status"] == "in_progress"
+    first = history(reader, key)[-1]
+    assert first["action"] == "edited" and first["reason"] == "Auftrag vergeben"
+    assert first["user_name"].startswith("editor-")
+    assert first["creationdate"]
+    assert change(first, "status") | {"label": None} == {
+        "bone": "status",
+        "label": None,
+        "old": "Geplant",
+        "new": "In Umsetzung",
+    }
+
+    status, body = editor.post_json(path, {"planned_end": "2027-12-31", "change_reason": "Lieferverzug"})
+    assert status == 200 and body["action"] == "editSuccess", body.get("errors")
+    entries = {entry["reason"]: entry for entry in history(reader, key)}
+    assert entries["Auftrag vergeben"]["key"] == first["key"], "the first entry is kept as it was"
+    assert change(entries["Auftrag vergeben"], "status")["new"] == "In Umsetzung"
+    assert change(entries["Lieferverzug"], "planned_end")["new"] == "31.12.2027"
+    assert rm.stored(key).get("change_reason") in (None, ""), "a reason belongs to the history, not the entity"
+
+
+def test_kpi_target_change_needs_a_reason(world):
+    editor = world.sessions["editor_a"]
+    key = world.published("kpi")
+    path = f"/json/kpi/edit/{rm.urlsafe(key)}"
+    before = rm.stored(key)
+    status, body = editor.post_json(path, {"target_value": "95"})
+    assert status == 200 and "change_reason" in {error["fieldPath"][0] for error in body["errors"]}
+    assert rm.stored(key) == before
+    status, body = editor.post_json(path, {"target_value": "95", "change_reason": "Ratsbeschluss"})
+    assert status == 200 and body["action"] == "editSuccess", body.get("errors")
+    entry = history(world.sessions["committee"], key)[-1]
+    assert entry["reason"] == "Ratsbeschluss"
+    assert (change(entry, "target_value")["old"], change(entry, "target_value")["new"]) == ("90", "95")
+
+
+def test_anonymous_sees_history_of_published_measures_only(world):
+    root, anonymous = world.sessions["root"], world.sessions["anonymous"]
+    draft, published = world.draft("measure"), world.roadmap.b.measure
+    for key in (draft, published):
+        status, body = root.post_json(
+            f"/json/measure/edit/{rm.urlsafe(key)}", {"status": "in_progress", "change_reason": "Start"}
+        )
+        assert status == 200 and body["action"] == "editSuccess", body.get("errors")
+    assert history(anonymous, draft) == []
+    assert history(root, draft)[-1]["reason"] == "Start"
+    public = history(anonymous, published)
+    assert public[-1]["reason"] == "Start"
+    assert all("user_name" not in entry for entry in public)
