@@ -3,6 +3,7 @@ Management commands that run inside the app's environment (cwd ``deploy/``, emul
 
     python -m tools.manage ensure-root --password-file .devdata/root-password
     python -m tools.manage seed
+    python -m tools.manage generate --size S|L
 
 ``tools.dev`` calls them with the right environment; they are idempotent.
 """
@@ -22,14 +23,14 @@ def boot():
     os.chdir(ROOT / "deploy")
     sys.path.insert(0, str(ROOT / "deploy"))
     logging.disable(logging.WARNING)
-    import main  # noqa: F401, PLC0415
+    import main  # noqa: F401
 
     logging.disable(logging.NOTSET)
 
 
 def root_user_name() -> str:
     """The local root login: the same name viur-core's start-up task gives the first admin."""
-    from viur.core import conf  # noqa: PLC0415
+    from viur.core import conf
 
     return f"admin@{conf.instance.project_id}.appspot.com"
 
@@ -42,8 +43,8 @@ def ensure_root(password_file: Path) -> tuple[str, str]:
     it is (re)applied only when the file is new or the user is missing, so a password changed in the admin
     is not overwritten.
     """
-    from viur.core import db, skeleton  # noqa: PLC0415
-    from viur.core.modules.user import Status  # noqa: PLC0415
+    from viur.core import db, skeleton
+    from viur.core.modules.user import Status
 
     name = root_user_name()
     new_password = not password_file.is_file()
@@ -70,9 +71,16 @@ def ensure_root(password_file: Path) -> tuple[str, str]:
 
 def seed() -> int:
     """Load the demo data (idempotent); returns the number of entities written."""
-    from fahrplan.services import demo  # noqa: PLC0415
+    from fahrplan.services import demo
 
     return demo.load()
+
+
+def generate(size: str, seed: int = 1) -> dict[str, int]:
+    """Write a synthetic scale workload (see :mod:`fahrplan.testing.workloads`); returns counts and seconds."""
+    from fahrplan.testing import workloads
+
+    return workloads.generate(size, seed=seed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     root = sub.add_parser("ensure-root", help="create the local root login (idempotent)")
     root.add_argument("--password-file", type=Path, default=ROOT / ".devdata" / "root-password")
     sub.add_parser("seed", help="load the illustrative demo roadmap (idempotent)")
+    gen = sub.add_parser("generate", help="write a synthetic scale workload (S: 300 measures, L: 10,000)")
+    gen.add_argument("--size", choices=["S", "L"], default="S")
+    gen.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
     password_file = getattr(args, "password_file", None)
@@ -91,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"root-login\t{name}\t{password}")
     elif args.command == "seed":
         print(f"demo data: {seed()} entities written")
+    elif args.command == "generate":
+        counts = generate(args.size, args.seed)
+        seconds = counts.pop("seconds")
+        print("workload " + args.size + ": " + ", ".join(f"{kind} {count}" for kind, count in counts.items()))
+        print(f"seconds\t{seconds}")
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Data files of the illustrative demo roadmap (see :mod:`fahrplan.services.demo`)."""
