@@ -66,3 +66,26 @@ def test_rollup_follows_milestone_add_edit_delete(world):
     status, _ = root.post_json(f"/json/milestone/delete/{second['values']['key']}", {})
     assert status == 200
     assert progress() == (100, 100, 100, 100)
+
+
+def test_hourly_task_delays_measures_whose_dates_passed_without_a_write(world):
+    """Time passes without writes: the periodic task turns a measure delayed once its milestone date passed."""
+    import datetime  # noqa: PLC0415
+
+    from fahrplan.modules.measure import refresh_overdue  # noqa: PLC0415
+    from viur.core import db  # noqa: PLC0415
+
+    r = world.roadmap
+    measure = rm.add_measure(r.dept_a, r.programme, r.subgoal)
+    milestone = rm.add_milestone(measure, name="Rollout")
+    assert db.get(measure)["is_delayed"] is False
+    # The milestone's date passes: change it behind the app's back, as time would.
+    stored = db.get(milestone)
+    stored["planned_date"] = datetime.datetime(2024, 1, 15, tzinfo=datetime.UTC)
+    db.put(stored)
+    entity = db.get(measure)
+    entity["next_milestone_date"] = stored["planned_date"]
+    db.put(entity)
+    refresh_overdue()
+    entity = db.get(measure)
+    assert entity["is_delayed"] is True and "Rollout" in entity["delay_reason"]

@@ -68,10 +68,14 @@ def refresh_overdue() -> None:
     so that they turn delayed (with the reason) within the hour.
     """
     today = datetime.datetime.now(rollup.LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
-    due = set(db.Query("measure").filter("next_milestone_date <", today).iter(keys_only=True))
+    # iter(keys_only=True) yields keys-only entities, not keys
+    due = {found.key for found in db.Query("measure").filter("next_milestone_date <", today).iter(keys_only=True)}
     due |= {
-        key
-        for key in db.Query("measure").filter("is_delayed =", False).filter("planned_end <", today).iter(keys_only=True)
+        found.key
+        for found in db.Query("measure")
+        .filter("is_delayed =", False)
+        .filter("planned_end <", today)
+        .iter(keys_only=True)
     }
     for key in due:
         rollup.refresh_measure(key)

@@ -366,10 +366,8 @@ class _Workload:
 
 
 def _indexes(measure: t.Any, contribution: dict) -> dict[str, t.Any]:
-    """The flat filter lists ``rollup.refresh_measure`` writes (``rollup.indexes`` where the package has it)."""
-    if indexes := getattr(rollup, "indexes", None):
-        return indexes(measure, contribution)
-    return {"principle_index": rollup.principle_index(measure)}
+    """The flat filter and search lists ``rollup.refresh_measure`` writes."""
+    return rollup.indexes(measure, contribution)
 
 
 def _record(values: dict) -> t.Any:
