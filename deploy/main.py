@@ -9,11 +9,11 @@ with ``--chdir deploy``).
 import datetime
 import os
 
+import translations
 from viur.core import conf, i18n, setup
 
 import fahrplan
 import fahrplan.languages
-import translations
 
 # ------------------------------------------------------------------------------
 # Instance
@@ -109,7 +109,8 @@ conf.fahrplan = fahrplan.FahrplanConfig(
 # Setup
 #
 
-import modules  # noqa: E402  # modules import skeletons, which need the configuration above
 from viur.core import render  # noqa: E402
+
+import modules  # noqa: E402  # modules import skeletons, which need the configuration above
 
 app = setup(modules, render)

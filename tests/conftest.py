@@ -25,7 +25,7 @@ PASSWORD = "Test-Passw0rd!" + "x" * 4
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """The emulators and the in-process app (started once, shared by all tests)."""
-    from tests.support import stack as stack_module  # noqa: PLC0415
+    from tests.support import stack as stack_module
 
     started = stack_module.start(tmp_path_factory.mktemp("stack"))
     indexes.install_recorder()
@@ -51,8 +51,8 @@ def make_user(db):
     """Create an active user with the given roles (and extra bone values); returns ``(name, password)``."""
 
     def factory(*roles: str, **values) -> tuple[str, str]:
-        from viur.core import skeleton  # noqa: PLC0415
-        from viur.core.modules.user import Status  # noqa: PLC0415
+        from viur.core import skeleton
+        from viur.core.modules.user import Status
 
         skel = skeleton.skeletonByKind("user")()
         name = values.pop("name", f"{'-'.join(roles) or 'user'}-{secrets.token_hex(3)}@test.example")

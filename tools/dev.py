@@ -60,7 +60,7 @@ class Saver(threading.Thread):
         while not self.stopped.wait(SNAPSHOT_EVERY):
             try:
                 snapshot.dump(PROJECT_ID, self.path)
-            except Exception as exc:  # noqa: BLE001  # keep serving; the next round retries
+            except Exception as exc:  # keep serving; the next round retries
                 say(f"could not save data: {exc}")
 
 
@@ -76,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fahrplan: {exc}", file=sys.stderr)
         return 2
     if not emulators.port_is_free(args.port):
-        print(f"fahrplan: port {args.port} is in use; stop what runs there or use `make run PORT=<port>`.",
-              file=sys.stderr)
+        print(
+            f"fahrplan: port {args.port} is in use; stop what runs there or use `make run PORT=<port>`.",
+            file=sys.stderr,
+        )
         return 2
 
     DATA.mkdir(exist_ok=True)
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     saver: Saver | None = None
     stopping = False
 
-    def on_signal(signum, frame):  # noqa: ARG001
+    def on_signal(signum, frame):
         nonlocal stopping
         if not stopping:
             stopping = True
@@ -118,9 +120,21 @@ def main(argv: list[str] | None = None) -> int:
         log = open(DATA / "server.log", "ab")  # noqa: SIM115
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn",
-                "-b", f"127.0.0.1:{args.port}", "-w", "1", "--threads", "4", "--timeout", "120",
-                "--chdir", str(emulators.DEPLOY), "--pythonpath", str(ROOT),
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-b",
+                f"127.0.0.1:{args.port}",
+                "-w",
+                "1",
+                "--threads",
+                "4",
+                "--timeout",
+                "120",
+                "--chdir",
+                str(emulators.DEPLOY),
+                "--pythonpath",
+                str(ROOT),
                 "tools.devapp:app",
             ],
             env=env,
@@ -158,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 count = snapshot.dump(PROJECT_ID, snapshot_file)
                 say(f"saved {count} entities to {snapshot_file}")
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 say(f"could not save data: {exc}")
         firestore.stop()
         storage.stop()

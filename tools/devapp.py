@@ -34,7 +34,7 @@ def wrap(app):
 
 
 def _load():
-    import main  # noqa: PLC0415  # deploy/main.py; importing it starts the ViUR app
+    import main  # deploy/main.py; importing it starts the ViUR app
 
     return wrap(main.app)
 

@@ -52,7 +52,7 @@ def restore(project_id: str, path: Path) -> int:
     if not path.is_file():
         return 0
     with open(path, "rb") as fh:
-        data = pickle.load(fh)  # noqa: S301  # a local file this tool wrote itself
+        data = pickle.load(fh)  # a local file this tool wrote itself
     if data.get("version") != FORMAT_VERSION:
         raise RuntimeError(f"{path} has snapshot format {data.get('version')}, expected {FORMAT_VERSION}")
     client = _client(project_id)

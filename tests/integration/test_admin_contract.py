@@ -28,7 +28,9 @@ def test_structure_endpoints_answer_for_staff(login_as, module):
 def test_login_then_list_view_add_edit_with_skey(login_as):
     """A full admin round trip on a department: add, list, view and edit through /vi with skeys."""
     session = login_as("root")
-    status, body = session.post_json("/vi/department/add", {"name": "Amt für Tests", "short_code": "T1", "level": "fachbereich"})
+    status, body = session.post_json(
+        "/vi/department/add", {"name": "Amt für Tests", "short_code": "T1", "level": "fachbereich"}
+    )
     assert status == 200 and body["action"] == "addSuccess", body
     key = body["values"]["key"]
     listing = session.json("/vi/department/list")

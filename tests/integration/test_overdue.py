@@ -70,10 +70,11 @@ def test_rollup_follows_milestone_add_edit_delete(world):
 
 def test_hourly_task_delays_measures_whose_dates_passed_without_a_write(world):
     """Time passes without writes: the periodic task turns a measure delayed once its milestone date passed."""
-    import datetime  # noqa: PLC0415
+    import datetime
 
-    from fahrplan.modules.measure import refresh_overdue  # noqa: PLC0415
-    from viur.core import db  # noqa: PLC0415
+    from viur.core import db
+
+    from fahrplan.modules.measure import refresh_overdue
 
     r = world.roadmap
     measure = rm.add_measure(r.dept_a, r.programme, r.subgoal)

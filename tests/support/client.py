@@ -40,9 +40,7 @@ class AppClient:
         return json.loads(self.client.get("/json/skey", environ_base=self.environ).text)
 
     def login(self, name: str, password: str) -> None:
-        status, body = self.post_json(
-            "/vi/user/auth_userpassword/login", {"name": name, "password": password}
-        )
+        status, body = self.post_json("/vi/user/auth_userpassword/login", {"name": name, "password": password})
         assert status == 200 and body.get("action") == "login_success", (status, body)
 
     def logout(self) -> None:

@@ -41,7 +41,7 @@ def start(tmp_dir: Path) -> Stack:
     os.environ.update({k: v for k, v in env.items() if k != "PYTHONPATH"})
     os.chdir(emulators.DEPLOY)
     sys.path.insert(0, str(emulators.DEPLOY))
-    import main  # noqa: PLC0415  # deploy/main.py
+    import main  # deploy/main.py
 
     _stack = Stack(firestore=firestore, storage=storage, env=env, app=main.app)
     return _stack

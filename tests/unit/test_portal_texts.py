@@ -36,7 +36,7 @@ def test_every_template_text_has_an_english_translation(text):
 
 def test_feedback_messages_are_translated():
     """The form's error messages are German source texts the template passes through _()."""
-    from fahrplan.services import rendering  # noqa: PLC0415  # imports jinja2 only
+    from fahrplan.services import rendering  # imports jinja2 only
 
     messages = rendering.check_feedback({"message": "", "email": "x", "name": "n" * 201}).values()
     assert len(messages) == 3
@@ -45,7 +45,7 @@ def test_feedback_messages_are_translated():
 
 
 def test_unknown_texts_fall_back_to_german():
-    from fahrplan.services import rendering  # noqa: PLC0415
+    from fahrplan.services import rendering
 
     assert rendering.gettext("Maßnahmen", "en") == "Measures"
     assert rendering.gettext("Maßnahmen", "de") == "Maßnahmen"

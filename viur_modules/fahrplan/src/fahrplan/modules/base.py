@@ -103,7 +103,7 @@ class RoadmapList(List):
         portal.invalidate()
 
     def check_change(self, skel: SkeletonInstance, stored_publication: str | None) -> None:
-        """After the client's values were read: the department must still be the editor's, and only publishers publish."""
+        """After the client's values were read: the department must still be the editor's; only publishers publish."""
         user = current.user.get()
         if not self.may_touch(skel):
             raise errors.Forbidden("Sie dürfen nur Einträge Ihres eigenen Amtes bearbeiten.")

@@ -5,7 +5,7 @@ import typing as t
 
 def ancestor_keys(parent_key) -> list[str]:
     """URL-safe keys of ``parent_key`` and every goal above it (nearest first); stops on cycles."""
-    from viur.core import db  # noqa: PLC0415
+    from viur.core import db
 
     chain: list[str] = []
     key = parent_key
@@ -23,7 +23,7 @@ def ancestor_keys(parent_key) -> list[str]:
 
 def stored_shape(goal_key) -> tuple[t.Any, ...] | None:
     """What of a stored goal affects roll-ups (parent chain and weight), or None for a new goal."""
-    from viur.core import db  # noqa: PLC0415
+    from viur.core import db
 
     if goal_key is None:
         return None
@@ -35,9 +35,9 @@ def stored_shape(goal_key) -> tuple[t.Any, ...] | None:
 
 def refresh_below(goal_key) -> int:
     """Re-apply the contributions of all measures under ``goal_key`` (after its parent or weight changed)."""
-    from viur.core import db  # noqa: PLC0415
+    from viur.core import db
 
-    from . import rollup  # noqa: PLC0415
+    from . import rollup
 
     name = goal_key.to_legacy_urlsafe().decode()
     goal_keys = {goal_key}

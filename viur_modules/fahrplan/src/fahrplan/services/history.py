@@ -32,7 +32,7 @@ def display(value: t.Any, labels: t.Mapping[str, str] | None = None) -> str:
     if isinstance(value, bool):
         return "Ja" if value else "Nein"
     if isinstance(value, datetime.datetime):
-        from .rollup import local_date  # noqa: PLC0415
+        from .rollup import local_date
 
         return local_date(value).strftime("%d.%m.%Y")
     if isinstance(value, datetime.date):
@@ -45,8 +45,11 @@ def display(value: t.Any, labels: t.Mapping[str, str] | None = None) -> str:
             return str(dest["name"]) if dest and "name" in dest.keys() and dest["name"] else ""
         if "state" in value.keys():
             parts = [display(value["state"], labels)]
-            parts += [str(value[k]) for k in ("evidence_url", "note", "licence", "repository_url")
-                      if k in value.keys() and value[k]]
+            parts += [
+                str(value[k])
+                for k in ("evidence_url", "note", "licence", "repository_url")
+                if k in value.keys() and value[k]
+            ]
             return " – ".join(filter(None, parts))
         return ", ".join(f"{k}: {display(v)}" for k, v in value.items() if v not in (None, ""))
     if isinstance(value, float) and value.is_integer():
@@ -89,7 +92,7 @@ def snapshot(skel: t.Any) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _current_user() -> tuple[t.Any, str]:
-    from viur.core import current  # noqa: PLC0415
+    from viur.core import current
 
     user = current.user.get()
     if not user:
@@ -108,7 +111,7 @@ def _measure_of(skel: t.Any, kind: str):
 
 
 def _is_public(measure_key, skel: t.Any, kind: str) -> bool:
-    from viur.core import db  # noqa: PLC0415
+    from viur.core import db
 
     if kind == "measure":
         return skel["publication"] == "published"
@@ -163,7 +166,7 @@ def _write(skel: t.Any, kind: str, action: str, changes: list[dict], reason: str
 
 
 def _put(skel: t.Any, kind: str, measure_key, action: str, changes: list[dict], reason: str, public: bool) -> None:
-    from viur.core import skeleton  # noqa: PLC0415
+    from viur.core import skeleton
 
     user_key, user_name = _current_user()
     entry = skeleton.skeletonByKind("change")()

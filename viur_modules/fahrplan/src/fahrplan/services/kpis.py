@@ -9,7 +9,7 @@ from .rollup import dest_key, local_date
 
 
 def _db():
-    from viur.core import db  # noqa: PLC0415
+    from viur.core import db
 
     return db
 

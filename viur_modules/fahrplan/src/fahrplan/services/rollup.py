@@ -200,7 +200,7 @@ def diff_targets(old: dict | None, new: dict | None) -> dict[str, tuple[float | 
 
 
 def _db():
-    from viur.core import db  # noqa: PLC0415
+    from viur.core import db
 
     return db
 

@@ -52,7 +52,9 @@ def check_reason(
     return []
 
 
-def check_measure(values: t.Mapping[str, t.Any], before: t.Mapping[str, t.Any] | None, watched: t.Iterable[str]) -> Errors:
+def check_measure(
+    values: t.Mapping[str, t.Any], before: t.Mapping[str, t.Any] | None, watched: t.Iterable[str]
+) -> Errors:
     """All cross-field rules of a measure."""
     return (
         check_order(values, "planned_start", "planned_end")
@@ -61,7 +63,9 @@ def check_measure(values: t.Mapping[str, t.Any], before: t.Mapping[str, t.Any] |
     )
 
 
-def check_milestone(values: t.Mapping[str, t.Any], before: t.Mapping[str, t.Any] | None, watched: t.Iterable[str]) -> Errors:
+def check_milestone(
+    values: t.Mapping[str, t.Any], before: t.Mapping[str, t.Any] | None, watched: t.Iterable[str]
+) -> Errors:
     """All cross-field rules of a milestone."""
     errors = check_reason(before, values, watched)
     if values.get("state") == "done" and not values.get("actual_date"):

@@ -13,7 +13,9 @@ class ChangeAbstractSkel(Skeleton):
 
     entity_kind = SelectBone(descr=i18n.translate("fahrplan.change.entity_kind", "Art"), values=KINDS, readOnly=True)
     entity_key = StringBone(descr="Entity", readOnly=True, visible=False)
-    entity_name = StringBone(descr=i18n.translate("fahrplan.change.entity_name", "Eintrag"), readOnly=True, searchable=True)
+    entity_name = StringBone(
+        descr=i18n.translate("fahrplan.change.entity_name", "Eintrag"), readOnly=True, searchable=True
+    )
     measure_key = StringBone(descr="Measure", readOnly=True, visible=False)
     action = SelectBone(descr=i18n.translate("fahrplan.change.action", "Aktion"), values=ACTIONS, readOnly=True)
     changes = JsonBone(descr=i18n.translate("fahrplan.change.changes", "Änderungen"), readOnly=True)

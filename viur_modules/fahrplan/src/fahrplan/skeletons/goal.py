@@ -89,7 +89,6 @@ class GoalAbstractSkel(Skeleton):
         visible=False,
     )
 
-
     @classmethod
     def fromClient(cls, skel: SkeletonInstance, data: dict, *, amend: bool = False, ignore=None) -> bool:
         complete = super().fromClient(skel, data, amend=amend, ignore=ignore)

@@ -1,7 +1,16 @@
 """KPIs (Kontrollgrößen) with their readings: measurable targets of a measure or a goal."""
 
 from viur.core import i18n
-from viur.core.bones import BooleanBone, DateBone, JsonBone, NumericBone, RelationalBone, SelectBone, StringBone, TextBone
+from viur.core.bones import (
+    BooleanBone,
+    DateBone,
+    JsonBone,
+    NumericBone,
+    RelationalBone,
+    SelectBone,
+    StringBone,
+    TextBone,
+)
 from viur.core.skeleton import Skeleton, SkeletonInstance
 
 from ..services import history, kpis, validation
@@ -58,8 +67,12 @@ class KpiAbstractSkel(Skeleton):
     baseline_value = NumericBone(
         descr=i18n.translate("fahrplan.kpi.baseline_value", "Ausgangswert"), precision=4, required=True
     )
-    baseline_date = DateBone(descr=i18n.translate("fahrplan.kpi.baseline_date", "Stand Ausgangswert"), time=False, required=True)
-    target_value = NumericBone(descr=i18n.translate("fahrplan.kpi.target_value", "Zielwert"), precision=4, required=True)
+    baseline_date = DateBone(
+        descr=i18n.translate("fahrplan.kpi.baseline_date", "Stand Ausgangswert"), time=False, required=True
+    )
+    target_value = NumericBone(
+        descr=i18n.translate("fahrplan.kpi.target_value", "Zielwert"), precision=4, required=True
+    )
     target_date = DateBone(descr=i18n.translate("fahrplan.kpi.target_date", "Zieldatum"), time=False, required=True)
 
     source = StringBone(
@@ -85,9 +98,15 @@ class KpiAbstractSkel(Skeleton):
         max_length=1000,
     )
 
-    latest_value = NumericBone(descr=i18n.translate("fahrplan.kpi.latest_value", "Letzter Wert"), precision=4, readOnly=True)
-    latest_date = DateBone(descr=i18n.translate("fahrplan.kpi.latest_date", "Stand letzter Wert"), time=False, readOnly=True)
-    reading_count = NumericBone(descr=i18n.translate("fahrplan.kpi.reading_count", "Messwerte"), readOnly=True, defaultValue=0)
+    latest_value = NumericBone(
+        descr=i18n.translate("fahrplan.kpi.latest_value", "Letzter Wert"), precision=4, readOnly=True
+    )
+    latest_date = DateBone(
+        descr=i18n.translate("fahrplan.kpi.latest_date", "Stand letzter Wert"), time=False, readOnly=True
+    )
+    reading_count = NumericBone(
+        descr=i18n.translate("fahrplan.kpi.reading_count", "Messwerte"), readOnly=True, defaultValue=0
+    )
 
     series = JsonBone(
         descr="Series",
@@ -105,7 +124,9 @@ class KpiAbstractSkel(Skeleton):
     def fromClient(cls, skel: SkeletonInstance, data: dict, *, amend: bool = False, ignore=None) -> bool:
         before = {bone: skel[bone] for bone in WATCHED_FOR_REASON} if skel["key"] else None
         complete = super().fromClient(skel, data, amend=amend, ignore=ignore)
-        errors = [field_error(bone, message) for bone, message in validation.check_kpi(skel, before, WATCHED_FOR_REASON)]
+        errors = [
+            field_error(bone, message) for bone, message in validation.check_kpi(skel, before, WATCHED_FOR_REASON)
+        ]
         return add_errors(skel, errors) and complete
 
     @classmethod

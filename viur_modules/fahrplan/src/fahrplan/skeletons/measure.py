@@ -204,8 +204,12 @@ class MeasureAbstractSkel(Skeleton):
     # --- Location (Smart City) ----------------------------------------------------------------
 
     location_name = StringBone(descr=i18n.translate("fahrplan.measure.location_name", "Ort"), max_length=200)
-    latitude = NumericBone(descr=i18n.translate("fahrplan.measure.latitude", "Breitengrad"), min=-90, max=90, precision=6)
-    longitude = NumericBone(descr=i18n.translate("fahrplan.measure.longitude", "Längengrad"), min=-180, max=180, precision=6)
+    latitude = NumericBone(
+        descr=i18n.translate("fahrplan.measure.latitude", "Breitengrad"), min=-90, max=90, precision=6
+    )
+    longitude = NumericBone(
+        descr=i18n.translate("fahrplan.measure.longitude", "Längengrad"), min=-180, max=180, precision=6
+    )
 
     # --- Principles of the memorandum ---------------------------------------------------------
 
@@ -290,8 +294,7 @@ class MeasureAbstractSkel(Skeleton):
         before = {bone: skel[bone] for bone in WATCHED_FOR_REASON} if skel["key"] else None
         complete = super().fromClient(skel, data, amend=amend, ignore=ignore)
         errors = [
-            field_error(bone, message)
-            for bone, message in validation.check_measure(skel, before, WATCHED_FOR_REASON)
+            field_error(bone, message) for bone, message in validation.check_measure(skel, before, WATCHED_FOR_REASON)
         ]
         return add_errors(skel, errors) and complete
 

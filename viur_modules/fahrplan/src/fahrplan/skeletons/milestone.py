@@ -95,7 +95,7 @@ def _stored_measure(key):
     """The measure a stored milestone belonged to before this write (a milestone may be moved)."""
     if key is None:
         return None
-    from viur.core import db  # noqa: PLC0415
+    from viur.core import db
 
     entity = db.get(key)
     return rollup.dest_key(entity.get("measure")) if entity else None
