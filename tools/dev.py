@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started with SIGINT ignored (e.g. `make run &`)
     try:
         say("starting the Firestore emulator (Datastore mode) …")
         firestore.start()

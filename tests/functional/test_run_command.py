@@ -22,8 +22,10 @@ pytestmark = pytest.mark.functional
 class RunCommand:
     """One `python -m tools.dev` process with its own data folder and port."""
 
-    def __init__(self, data_dir: Path, port: int):
+    def __init__(self, data_dir: Path, port: int, sigint_ignored: bool = False):
         self.data_dir, self.port = data_dir, port
+        self.sigint_ignored = sigint_ignored
+        """Start it with SIGINT ignored, as a shell without job control starts `make run &`."""
         self.log = data_dir / f"run-{time.monotonic_ns()}.out"
         self.process: subprocess.Popen | None = None
 
@@ -39,6 +41,7 @@ class RunCommand:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if self.sigint_ignored else None,
             )
         deadline = time.monotonic() + 150
         while time.monotonic() < deadline:
@@ -92,7 +95,7 @@ def test_data_survives_a_restart_and_nothing_is_left_running(tmp_path):
     finally:
         first.kill()
 
-    second = RunCommand(tmp_path / "data", port)
+    second = RunCommand(tmp_path / "data", port, sigint_ignored=True)  # Ctrl-C must work even then
     try:
         text = second.start()
         session = _login(base, text)
