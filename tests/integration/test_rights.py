@@ -118,15 +118,7 @@ def add_payload(module: str, w: World) -> dict[str, str]:
         "department": {"name": rm.unique("Amt"), "short_code": rm.unique("X"), "level": "fachbereich"},
         "programme": {"name": rm.unique("Programm"), "short_code": rm.unique("p"), "publication": "draft"},
         "goal": {"name": rm.unique("Ziel"), "code": "7", "weight": "1", "publication": "draft"},
-        "measure": {
-            "name": rm.unique("Maßnahme"),
-            "lead_department": rm.urlsafe(r.dept_a),
-            "programme": rm.urlsafe(r.programme),
-            "goals": rm.urlsafe(r.subgoal),
-            "status": "planned",
-            "weight": "1",
-            "publication": "draft",
-        },
+        "measure": rm.measure_payload(w),
         "milestone": {
             "measure": rm.urlsafe(r.a.measure),
             "name": rm.unique("Zwischenziel"),
@@ -317,9 +309,7 @@ def test_permission_matrix(world, module, action, role, render):
 
 
 def measure_payload(w: World, department, publication: str = "draft") -> dict[str, str]:
-    payload = add_payload("measure", w)
-    payload.update(lead_department=rm.urlsafe(department), publication=publication)
-    return payload
+    return rm.measure_payload(w, lead_department=rm.urlsafe(department), publication=publication)
 
 
 @pytest.mark.parametrize("render", RENDERS)

@@ -12,20 +12,6 @@ def error_bones(body: dict) -> set[str]:
     return {error["fieldPath"][0] for error in body.get("errors") or [] if error.get("fieldPath")}
 
 
-def measure_payload(w: rm.World, **values: str) -> dict[str, str]:
-    r = w.roadmap
-    return {
-        "name": rm.unique("Maßnahme"),
-        "lead_department": rm.urlsafe(r.dept_a),
-        "programme": rm.urlsafe(r.programme),
-        "goals": rm.urlsafe(r.subgoal),
-        "status": "planned",
-        "weight": "1",
-        "publication": "draft",
-        **values,
-    }
-
-
 def kpi_payload(w: rm.World, **values: str) -> dict[str, str]:
     return {
         "measure": rm.urlsafe(w.roadmap.a.measure),
@@ -60,7 +46,7 @@ ADD_CASES = {
 def test_invalid_add_is_a_field_error_and_stores_nothing(world, case, render):
     module, values, bone = ADD_CASES[case]
     payload = {
-        "measure": measure_payload(world, **values),
+        "measure": rm.measure_payload(world, **values),
         "kpi": kpi_payload(world, **values),
         "programme": {"name": rm.unique("Programm"), "short_code": rm.unique("p"), "publication": "draft", **values},
     }[module]

@@ -286,3 +286,18 @@ def world(app) -> World:
     drafts |= {module: r.draft.of(module) for module in ("measure", "milestone", "kpi", "reading")}
     drafts["change"] = change_of(r.draft.measure, "added")
     return World(app, r, sessions, published, drafts)
+
+
+def measure_payload(w: "World", **values: str) -> dict[str, str]:
+    """Form values for a new draft measure of department A (as vi-admin posts them), with ``values`` on top."""
+    r = w.roadmap
+    return {
+        "name": unique("Maßnahme"),
+        "lead_department": urlsafe(r.dept_a),
+        "programme": urlsafe(r.programme),
+        "goals": urlsafe(r.subgoal),
+        "status": "planned",
+        "weight": "1",
+        "publication": "draft",
+        **values,
+    }

@@ -48,6 +48,16 @@ STATIC_PAGES = {
 
 LANGUAGES = ("de", "en")
 
+HTML = "text/html; charset=utf-8"
+
+DETAIL_PAGES = {
+    "ziel": ("goal_view.html", "goal", "goal_index", "key", 200),
+    "programm": ("programme_view.html", "programme", "programme.dest.short_code", "short_code", 50),
+    "amt": ("department_view.html", "department", "lead_department.dest.short_code", "short_code", 50),
+}
+"""Pages of one goal, programme or department: template, reference lookup (by the URL's segment), the measure
+property to list by, which of the entry's values it holds, and how many measures to list."""
+
 
 class Portal(Module):
     """The public portal (mount it as ``index``)."""
@@ -104,50 +114,33 @@ class Portal(Module):
         if page == "sitemap.xml":
             return self.sitemap(), "application/xml; charset=utf-8"
         if page == "":
-            return self.render_template("home.html", context, home=data.home(today)), "text/html; charset=utf-8"
+            return self.render_template("home.html", context, home=data.home(today)), HTML
         if page == "massnahmen":
             state = data.MeasureFilter.from_params(params)
             return self.render_template(
                 "measure_list.html", context, state=state, result=data.measure_list(state)
-            ), "text/html; charset=utf-8"
+            ), HTML
         if page == "massnahme":
             found = data.measure_page(data.parse_key(args[0] if args else None, "measure"), today)
             if found is None:
                 raise errors.NotFound()
-            return self.render_template("measure_view.html", context, **found), "text/html; charset=utf-8"
+            return self.render_template("measure_view.html", context, **found), HTML
         if page == "ziele":
-            return self.render_template("goal_list.html", context), "text/html; charset=utf-8"
-        if page == "ziel":
-            goal = next((item for item in context["ref"].goals if args and item["key"] == args[0]), None)
-            if goal is None:
+            return self.render_template("goal_list.html", context), HTML
+        if page in DETAIL_PAGES:
+            template, name, prop, value, limit = DETAIL_PAGES[page]
+            found = getattr(context["ref"], name)(args[0] if args else None)
+            if found is None:
                 raise errors.NotFound()
-            measures = data.measures_where("goal_index", goal["key"], limit=200)
-            return self.render_template(
-                "goal_view.html", context, goal=goal, measures=measures
-            ), "text/html; charset=utf-8"
-        if page == "programm":
-            programme = context["ref"].programme(args[0] if args else None)
-            if programme is None:
-                raise errors.NotFound()
-            measures = data.measures_where("programme.dest.short_code", programme["short_code"])
-            return self.render_template(
-                "programme_view.html", context, programme=programme, measures=measures
-            ), "text/html; charset=utf-8"
-        if page == "amt":
-            department = context["ref"].department(args[0] if args else None)
-            if department is None:
-                raise errors.NotFound()
-            measures = data.measures_where("lead_department.dest.short_code", department["short_code"])
-            return self.render_template(
-                "department_view.html", context, department=department, measures=measures
-            ), "text/html; charset=utf-8"
+            measures = data.measures_where(prop, found[value], limit=limit)
+            return self.render_template(template, context, **{name: found}, measures=measures), HTML
         if page == "zeitplan":
             programme = str(params.get("programm") or "")[:100]
             cursor = str(params.get("weiter") or "")[:1000]
             return self.render_template(
                 "timeline.html", context, programme=programme, timeline=data.timeline(programme, cursor), today=today
-            ), "text/html; charset=utf-8"
-        return self.render_template(STATIC_PAGES[page], context), "text/html; charset=utf-8"
+            ), HTML
+        return self.render_template(STATIC_PAGES[page], context), HTML
 
     # --- Rendering ----------------------------------------------------------------------------
 

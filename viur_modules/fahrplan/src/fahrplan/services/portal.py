@@ -121,8 +121,9 @@ class Reference:
     def programme(self, short_code: str | None) -> dict | None:
         return next((item for item in self.programmes if item["short_code"] == short_code), None)
 
-    def goal(self, code: str | None) -> dict | None:
-        return next((item for item in self.goals if item["code"] == code), None)
+    def goal(self, key: str | None) -> dict | None:
+        """A goal by its URL-safe key (goal codes are not unique across a city's plans)."""
+        return next((item for item in self.goals if item["key"] == key), None)
 
     def department(self, short_code: str | None) -> dict | None:
         return next((item for item in self.departments if item["short_code"] == short_code), None)

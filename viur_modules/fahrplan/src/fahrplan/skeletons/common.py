@@ -73,4 +73,31 @@ def add_errors(skel: t.Any, errors: list[ReadFromClientError]) -> bool:
     return not errors
 
 
-__all__ = ["BaseBone", "add_errors", "choices", "field_error", "publication_bone", "reason_bone", "url_bone"]
+def checked_from_client(
+    read: t.Callable[..., bool],
+    skel: t.Any,
+    data: dict,
+    watched: t.Sequence[str],
+    check: t.Callable[[t.Any, t.Mapping | None, t.Sequence[str]], list[tuple[str, str]]],
+    **kwargs: t.Any,
+) -> bool:
+    """
+    ``fromClient`` with the domain's cross-field rules: remember the ``watched`` bones of a stored entry, let
+    viur-core ``read`` the client's values, then attach ``check(skel, before, watched)``'s ``(bone, message)``
+    errors. Returns whether the skeleton is complete and valid.
+    """
+    before = {bone: skel[bone] for bone in watched} if skel["key"] else None
+    complete = read(skel, data, **kwargs)
+    return add_errors(skel, [field_error(bone, message) for bone, message in check(skel, before, watched)]) and complete
+
+
+__all__ = [
+    "BaseBone",
+    "add_errors",
+    "checked_from_client",
+    "choices",
+    "field_error",
+    "publication_bone",
+    "reason_bone",
+    "url_bone",
+]

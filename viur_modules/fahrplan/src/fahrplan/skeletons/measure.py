@@ -19,7 +19,14 @@ from viur.core.skeleton import RelSkel, Skeleton, SkeletonInstance
 
 from ..services import history, rollup, validation
 from ..types import MeasureStatus, Principle, PrincipleState
-from .common import add_errors, choices, field_error, publication_bone, reason_bone, url_bone, weight_bone
+from .common import (
+    checked_from_client,
+    choices,
+    publication_bone,
+    reason_bone,
+    url_bone,
+    weight_bone,
+)
 
 
 class PrincipleCheckSkel(RelSkel):
@@ -291,12 +298,9 @@ class MeasureAbstractSkel(Skeleton):
 
     @classmethod
     def fromClient(cls, skel: SkeletonInstance, data: dict, *, amend: bool = False, ignore=None) -> bool:
-        before = {bone: skel[bone] for bone in WATCHED_FOR_REASON} if skel["key"] else None
-        complete = super().fromClient(skel, data, amend=amend, ignore=ignore)
-        errors = [
-            field_error(bone, message) for bone, message in validation.check_measure(skel, before, WATCHED_FOR_REASON)
-        ]
-        return add_errors(skel, errors) and complete
+        return checked_from_client(
+            super().fromClient, skel, data, WATCHED_FOR_REASON, validation.check_measure, amend=amend, ignore=ignore
+        )
 
     @classmethod
     def write(cls, skel: SkeletonInstance, key=None, **kwargs) -> SkeletonInstance:

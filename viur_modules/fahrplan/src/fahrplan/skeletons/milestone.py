@@ -6,7 +6,7 @@ from viur.core.skeleton import Skeleton, SkeletonInstance
 
 from ..services import history, rollup, validation
 from ..types import MilestoneState
-from .common import add_errors, choices, field_error, reason_bone, weight_bone
+from .common import checked_from_client, choices, reason_bone, weight_bone
 
 WATCHED_FOR_REASON = ("planned_date", "actual_date", "state")
 
@@ -65,12 +65,9 @@ class MilestoneAbstractSkel(Skeleton):
 
     @classmethod
     def fromClient(cls, skel: SkeletonInstance, data: dict, *, amend: bool = False, ignore=None) -> bool:
-        before = {bone: skel[bone] for bone in WATCHED_FOR_REASON} if skel["key"] else None
-        complete = super().fromClient(skel, data, amend=amend, ignore=ignore)
-        errors = [
-            field_error(bone, message) for bone, message in validation.check_milestone(skel, before, WATCHED_FOR_REASON)
-        ]
-        return add_errors(skel, errors) and complete
+        return checked_from_client(
+            super().fromClient, skel, data, WATCHED_FOR_REASON, validation.check_milestone, amend=amend, ignore=ignore
+        )
 
     @classmethod
     def write(cls, skel: SkeletonInstance, key=None, **kwargs) -> SkeletonInstance:
