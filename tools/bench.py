@@ -8,7 +8,8 @@ nginx as static files, and measures with a sequential client on one keep-alive c
 
 - the start page ``/``, the measure list ``/massnahmen`` and a published measure's page, each **warm** (served
   from the portal's page cache) and **cold** (page cache cleared before every request; the reference data of
-  programmes/goals/departments stays cached, as it does for 60 s in production) — plus the imprint (a template
+  programmes/goals/departments and the catalogue of published measures stay loaded, as they do in a running
+  instance, syncing every 15 s) — plus the imprint (a template
   with settings only) for information;
 - a **bare ViUR page** (a template without data, through viur-core's request handling) and **nginx** serving
   the start page's bytes: the floors the portal is compared with.
@@ -532,7 +533,8 @@ def report(samples: list[Sample], info: dict, args) -> str:
         f"keep-alive connection; up to {args.warm} warm / {args.cold} cold requests per row (at most "
         f"{args.seconds:g} s each) after {args.warmup} warm-up requests. *warm* = served from the portal's page "
         "cache; *cold* = page cache cleared before every request (the reference data of programmes, goals and "
-        "departments stays cached, as it does for 60 s in production). DS calls = datastore round trips per "
+        "departments and the catalogue of published measures stay loaded, as in a running instance; the catalogue "
+        "syncs every 15 s within the run). DS calls = datastore round trips per "
         "request and DS ms = the median time the server spent in them, both measured in the server.",
         "",
         results_table(samples),

@@ -27,19 +27,16 @@ PAGE_TYPES = [
 @pytest.fixture
 def site(db, client):
     """The fixture roadmap (see tests/support/roadmap.py) with names we can look for, and fresh caches."""
-    from fahrplan.services import pagecache
     from fahrplan.services import portal as data
 
-    pagecache.pages.clear()
-    data.forget_reference()
+    data.reset()
     built = roadmap.build()
     roadmap.update(built.a.measure, name="E-Akte für alle Ämter", status="in_progress", summary="Die E-Akte kommt.")
     roadmap.update(built.b.measure, name="WLAN an Schulen", status="completed")
     roadmap.update(built.draft.measure, name="Geheimer Entwurf Zeppelin")
     roadmap.update(built.draft.milestone, name="Entwurfs-Zwischenziel Zeppelin")
     yield built
-    pagecache.pages.clear()
-    data.forget_reference()
+    data.reset()
 
 
 def page(client, path: str, status: int = 200) -> str:
@@ -56,13 +53,13 @@ def set_principle(measure, principle: str, state: str) -> None:
     """Record a principle's state on a stored measure (as the admin's record bone stores it), then re-derive."""
     from viur.core import db
 
-    from fahrplan.services import pagecache, rollup
+    from fahrplan.services import portal, rollup
 
     entity = db.get(measure)
     entity[f"principle_{principle}"] = {"state": state, "evidence_url": "https://example.org/nachweis"}
     db.put(entity)
     rollup.refresh_measure(measure)
-    pagecache.pages.clear()
+    portal.invalidate()  # as the admin's write would
 
 
 def detail_paths(site) -> list[str]:
@@ -274,3 +271,45 @@ def test_cold_pages_need_at_most_four_queries_and_warm_pages_none(site, client):
             page(client, path)
         assert len(cold) <= 4, (path, cold)
         assert warm == [], (path, warm)
+
+
+def test_catalogue_follows_writes_of_other_instances(site, client, monkeypatch):
+    """Writes that bypass this instance (another instance, a task) reach the lists after the next sync."""
+    from fahrplan.services import catalogue, pagecache
+
+    assert "Neue Maßnahme Sync" not in page(client, "/massnahmen")
+    new = roadmap.add_measure(site.dept_a, site.programme, site.subgoal, name="Neue Maßnahme Sync")
+    pagecache.pages.clear()
+    assert "Neue Maßnahme Sync" not in page(client, "/massnahmen")  # not due yet: the catalogue is fresh
+    monkeypatch.setattr(catalogue, "SYNC_SECONDS", 0.0)
+    pagecache.pages.clear()
+    assert "Neue Maßnahme Sync" in page(client, "/massnahmen")
+    roadmap.update(new, publication="draft")  # taken back
+    pagecache.pages.clear()
+    assert "Neue Maßnahme Sync" not in page(client, "/massnahmen")
+    roadmap.remove(site.b.measure)  # deleted elsewhere: no entity left to sync by, the count reveals it
+    pagecache.pages.clear()
+    assert "WLAN an Schulen" not in page(client, "/massnahmen")
+    assert "1 Maßnahmen gefunden" in page(client, "/massnahmen")
+
+
+def test_measure_page_and_start_page_follow_milestones_and_kpis(site, client):
+    """The measure keeps its children's keys on write; a KPI added later shows on its page, one deleted goes."""
+    from fahrplan.services import portal
+
+    kpi = roadmap.add_kpi(site.a.measure, name="Anteil digitaler Akten")
+    portal.invalidate()
+    def kpi_section(text: str) -> str:
+        return text[text.index('id="kpis"') : text.index('id="principles"')]
+
+    text = page(client, f"/massnahme/{key(site.a.measure)}")
+    assert "Anteil digitaler Akten" in kpi_section(text)
+    roadmap.update(site.a.milestone, name="Pilot im Bürgeramt")
+    roadmap.remove(kpi)
+    portal.invalidate()
+    text = page(client, f"/massnahme/{key(site.a.measure)}")
+    assert "Anteil digitaler Akten" not in kpi_section(text) and "Pilot im Bürgeramt" in text
+    assert "Anteil digitaler Akten" in text[text.index('id="history"') :]  # the history keeps both changes
+    home = page(client, "/")
+    upcoming = home[home.index('id="upcoming"') : home.index('id="recent"')]
+    assert "Pilot im Bürgeramt" in upcoming and "E-Akte für alle Ämter" in upcoming

@@ -516,3 +516,20 @@ def test_overdue_milestones_are_summed_and_vanish_at_zero():
     assert sums["public"]["overdue"] == 2  # the draft's overdue milestone stays internal
     sums = apply_contribution(sums, late, 1.0, -1)
     assert sums["public"] == {"n": 0, "w": 0.0, "wp": 0.0, "delayed": 0, "status": {}}
+
+
+def test_derive_names_the_next_open_milestone():
+    """The start page lists "due next" from each measure's next open milestone (date and title), not a query."""
+    milestones = [
+        {"name": "Später", "planned_date": datetime.datetime(2024, 9, 1, tzinfo=UTC), "state": "open", "weight": 1},
+        {"name": "Bald", "planned_date": datetime.datetime(2024, 7, 1, tzinfo=UTC), "state": "open", "weight": 1},
+        {"name": "Erledigt", "planned_date": datetime.datetime(2024, 6, 20, tzinfo=UTC), "state": "done", "weight": 1},
+    ]
+    derived = rollup.derive({"status": "in_progress"}, milestones, TODAY)
+    assert derived["next_milestone_name"] == "Bald"
+    assert rollup.local_date(derived["next_milestone_date"]) == datetime.date(2024, 7, 1)
+    assert rollup.derive({"status": "planned"}, [], TODAY)["next_milestone_name"] == ""
+
+
+def test_search_words_split_compounds_and_drop_markup():
+    assert rollup.search_words("E-Akte <b>für</b> alle", None) == ["akte", "alle", "für"]

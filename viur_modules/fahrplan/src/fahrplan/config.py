@@ -28,9 +28,10 @@ class FahrplanConfig:
     public_base_url: str = "http://localhost:8080"
     """Absolute base URL of the public portal, used in links, feeds and e-mails."""
 
-    page_cache_seconds: float = 30.0
+    page_cache_seconds: float = 20.0
     """How long an instance reuses a rendered public page (writes in the same instance clear it at once)."""
 
-    edge_cache_seconds: int = 30
+    edge_cache_seconds: int = 20
     """``Cache-Control`` max-age of public pages (App Engine's edge cache, browsers). With the page cache,
-    a published change is visible everywhere within ``page_cache_seconds + edge_cache_seconds``."""
+    a published change is visible everywhere within the catalogue's sync interval (15 s) +
+    ``page_cache_seconds`` + ``edge_cache_seconds``: under a minute."""

@@ -64,6 +64,7 @@ _BONES = {
     "fahrplan.measure.longitude": "Longitude",
     "fahrplan.measure.name": "Title",
     "fahrplan.measure.next_milestone_date": "Next milestone",
+    "fahrplan.measure.next_milestone_name": "Next milestone (title)",
     "fahrplan.measure.overdue_count": "Overdue milestones",
     "fahrplan.measure.planned_end": "Planned end",
     "fahrplan.measure.planned_start": "Planned start",

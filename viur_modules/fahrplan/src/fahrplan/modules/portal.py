@@ -51,12 +51,12 @@ LANGUAGES = ("de", "en")
 HTML = "text/html; charset=utf-8"
 
 DETAIL_PAGES = {
-    "ziel": ("goal_view.html", "goal", "goal_index", "key", 200),
-    "programm": ("programme_view.html", "programme", "programme.dest.short_code", "short_code", 50),
-    "amt": ("department_view.html", "department", "lead_department.dest.short_code", "short_code", 50),
+    "ziel": ("goal_view.html", "goal", "key", 200),
+    "programm": ("programme_view.html", "programme", "short_code", 50),
+    "amt": ("department_view.html", "department", "short_code", 50),
 }
-"""Pages of one goal, programme or department: template, reference lookup (by the URL's segment), the measure
-property to list by, which of the entry's values it holds, and how many measures to list."""
+"""Pages of one goal, programme or department: template, kind (looked up by the URL's segment), the value its
+measures are picked by, and how many measures to list."""
 
 
 class Portal(Module):
@@ -128,17 +128,18 @@ class Portal(Module):
         if page == "ziele":
             return self.render_template("goal_list.html", context), HTML
         if page in DETAIL_PAGES:
-            template, name, prop, value, limit = DETAIL_PAGES[page]
+            template, name, value, limit = DETAIL_PAGES[page]
             found = getattr(context["ref"], name)(args[0] if args else None)
             if found is None:
                 raise errors.NotFound()
-            measures = data.measures_where(prop, found[value], limit=limit)
+            measures = data.measures_of(name, found[value], limit=limit)
             return self.render_template(template, context, **{name: found}, measures=measures), HTML
         if page == "zeitplan":
             programme = str(params.get("programm") or "")[:100]
-            cursor = str(params.get("weiter") or "")[:1000]
+            number = str(params.get("seite") or "1")
+            number = max(1, min(10_000, int(number))) if number.isdigit() else 1
             return self.render_template(
-                "timeline.html", context, programme=programme, timeline=data.timeline(programme, cursor), today=today
+                "timeline.html", context, programme=programme, timeline=data.timeline(programme, number), today=today
             ), HTML
         return self.render_template(STATIC_PAGES[page], context), HTML
 

@@ -25,6 +25,14 @@ def is_public(kpi_key) -> bool:
     return bool(parent_entity) and parent_entity.get("publication") == "published"
 
 
+def stored_measure_of_kpi(kpi_key):
+    """The measure a stored KPI belongs to (None for a new KPI or a goal's KPI)."""
+    if kpi_key is None:
+        return None
+    entity = _db().get(kpi_key)
+    return dest_key(entity.get("measure")) if entity else None
+
+
 def stored_kpi_of_reading(reading_key):
     if reading_key is None:
         return None

@@ -1,21 +1,22 @@
 """
-What the public portal shows, read straight from the datastore as plain dicts (published entities only).
+What the public portal shows, as plain dicts (published entities only).
 
-Every function here answers one page in at most four datastore round trips, whatever the size of the
-roadmap: aggregates come from the sums the roll-up keeps on write (:mod:`fahrplan.services.rollup`), lists
-are limited index queries, and the small reference data (programmes, goals, departments) is read once per
-:data:`REFERENCE_TTL` seconds per instance. Nothing here scans measures.
+No page scans or queries the measures: lists, filters, search, sorting, the timeline and the goal, programme
+and department pages read this instance's in-memory catalogue of published measures
+(:mod:`fahrplan.services.catalogue`, synced by one query at most every 15 s); figures come from the sums the
+roll-up keeps on write (:mod:`fahrplan.services.rollup`); a measure page fetches the measure and its
+milestones and KPIs by key and queries only its history; the small reference data (programmes, goals,
+departments) is read once per :data:`REFERENCE_TTL` seconds per instance.
 
-The rule "anonymous visitors see published entities only" is applied here, in the queries, for every page,
-filter, count and chart: measures need ``publication = published``; milestones, KPIs and history entries
-need ``is_public`` (kept equal to their measure's publication by the roll-up); goals and programmes need
-``publication = published``; departments are always public (they are the analogue contact channel).
+The rule "anonymous visitors see published entities only" is applied here for every page, filter, count and
+chart: the catalogue holds published measures only; milestones, KPIs and history entries need ``is_public``
+(kept equal to their measure's publication by the roll-up); goals and programmes need ``publication =
+published``; departments are always public (they are the analogue contact channel).
 """
 
 import dataclasses
 import datetime
 import html
-import itertools
 import json
 import threading
 import time
@@ -24,7 +25,7 @@ import typing as t
 from viur.core import db
 
 from ..types import MeasureStatus, MilestoneState, Principle, PrincipleState, PublicationState
-from . import pagecache, rollup
+from . import catalogue, pagecache, rollup
 
 PUBLISHED = PublicationState.PUBLISHED.value
 
@@ -34,28 +35,16 @@ PAGE_SIZE = 20
 TIMELINE_PAGE_SIZE = 100
 """Measures per page of the timeline."""
 
-SEARCH_LIMIT = 200
-"""At most this many measures match a full-text search (then the other filters apply in memory)."""
-
 REFERENCE_TTL = 60.0
 """Seconds the reference data (programmes, goals, departments) is kept per instance."""
 
-SORTS: dict[str, tuple[str, db.SortOrder]] = {
-    "name": ("name", db.SortOrder.Ascending),
-    "fortschritt": ("progress", db.SortOrder.Descending),
-    "ende": ("planned_end", db.SortOrder.Ascending),
-    "aktualisiert": ("changedate", db.SortOrder.Descending),
+SORTS: dict[str, tuple[str, bool]] = {
+    "name": ("name", False),
+    "fortschritt": ("progress", True),
+    "ende": ("planned_end", False),
+    "aktualisiert": ("changedate", True),
 }
-"""The measure list's sort orders (URL value → property, direction). ``deploy/index.yaml`` has one index per
-sort and filter property; the datastore merges them for combined filters."""
-
-FILTER_PROPERTIES = {
-    "programm": "programme.dest.short_code",
-    "ziel": "goal_index",
-    "amt": "lead_department.dest.short_code",
-    "status": "status",
-}
-"""Measure-list filters (URL parameter → property; equality filters the index merge serves)."""
+"""The measure list's sort orders: URL value → (property, descending)."""
 
 
 def key_of(entity: t.Any) -> str:
@@ -217,10 +206,18 @@ def forget_reference() -> None:
         _reference = None
 
 
+def reset() -> None:
+    """Forget everything this instance keeps (pages, reference data, catalogue): for a fresh database in tests."""
+    pagecache.pages.clear()
+    forget_reference()
+    catalogue.forget()
+
+
 def invalidate() -> None:
     """After a write in this instance: forget rendered pages and reference data (other instances follow by TTL)."""
     pagecache.pages.clear()
     forget_reference()
+    catalogue.mark_stale()
 
 
 # ------------------------------------------------------------------------------
@@ -352,21 +349,14 @@ def change_view(entity: t.Any) -> dict:
 
 
 def measure_page(key: db.Key | None, today: datetime.date) -> dict | None:
-    """The measure page: the measure, its milestones, KPIs and public history (four round trips)."""
+    """The measure page: the measure, its milestones and KPIs (by key), and its public history (three round trips)."""
     entity = published_measure(key)
     if entity is None:
         return None
-    milestones = [
-        milestone_view(item, today)
-        for item in rollup.referencing("milestone", "measure", entity.key).run(limit=500)
-        if item.get("is_public")
-    ]
+    children = [child for child in db.get(child_keys(entity)) if child.get("is_public")]
+    milestones = [milestone_view(item, today) for item in children if item.key.kind == "milestone"]
     milestones.sort(key=lambda item: (item["planned_date"] or datetime.date.max, item["name"]))
-    kpis = [
-        kpi_view(item)
-        for item in rollup.referencing("kpi", "measure", entity.key).run(limit=100)
-        if item.get("is_public")
-    ]
+    kpis = [kpi_view(item) for item in children if item.key.kind == "kpi"]
     kpis.sort(key=lambda item: item["name"])
     history = [
         change_view(item)
@@ -377,6 +367,16 @@ def measure_page(key: db.Key | None, today: datetime.date) -> dict | None:
         if item.get("is_public")
     ]
     return {"measure": measure_detail(entity), "milestones": milestones, "kpis": kpis, "history": history}
+
+
+def child_keys(entity: t.Any) -> list:
+    """The keys of a measure's milestones and KPIs, as the roll-up keeps them on the measure."""
+    keys = []
+    for value in entity.get("child_keys") or []:
+        key = parse_key(value, "milestone") or parse_key(value, "kpi")
+        if key is not None:
+            keys.append(key)
+    return keys
 
 
 @dataclasses.dataclass
@@ -392,7 +392,6 @@ class MeasureFilter:
     grundsatz_stand: str = ""
     suche: str = ""
     sortierung: str = "name"
-    weiter: str = ""
     seite: int = 1
 
     @classmethod
@@ -423,15 +422,14 @@ class MeasureFilter:
             grundsatz_stand=principle_state if principle_state in PrincipleState.__members__.values() else "",
             suche=text("suche", 200),
             sortierung=sort if sort in SORTS else "name",
-            weiter=text("weiter", 1000),
             seite=page,
         )
 
     def params(self, **changes: t.Any) -> dict[str, str]:
         """The URL parameters of this state with ``changes`` applied (empty values left out)."""
         values = dataclasses.asdict(self) | changes
-        if "weiter" not in changes and "seite" not in changes:
-            values["weiter"], values["seite"] = "", 1  # a new filter or sort starts on page 1
+        if "seite" not in changes:
+            values["seite"] = 1  # a new filter or sort starts on page 1
         result = {}
         for name, value in values.items():
             if name == "sortierung" and value == "name":
@@ -456,91 +454,74 @@ class MeasureFilter:
         return ""
 
 
-def _filtered_query(state: MeasureFilter) -> db.Query:
-    query = db.Query("measure").filter("publication =", PUBLISHED)
-    for name, prop in FILTER_PROPERTIES.items():
-        if value := getattr(state, name):
-            query.filter(f"{prop} =", value)
-    if state.verzoegert:
-        query.filter("is_delayed =", True)
-    if principle := state.principle_value():
-        query.filter("principle_index =", principle)
-    return query
-
-
-def _matches(entity: t.Any, state: MeasureFilter) -> bool:
-    """The list filters, applied in memory (to the results of a full-text search)."""
-    summary = measure_summary(entity)
-    if state.programm and (summary["programme"] or {}).get("short_code") != state.programm:
+def _matches(entity: t.Mapping[str, t.Any], state: MeasureFilter, words: t.Sequence[str] = ()) -> bool:
+    """Whether a catalogue entry passes the list's filters and contains every search word (as a word prefix)."""
+    if state.programm and ((entity.get("programme") or {}).get("dest") or {}).get("short_code") != state.programm:
         return False
-    if state.amt and (summary["lead_department"] or {}).get("short_code") != state.amt:
+    if state.amt and ((entity.get("lead_department") or {}).get("dest") or {}).get("short_code") != state.amt:
         return False
     if state.ziel and state.ziel not in (entity.get("goal_index") or []):
         return False
-    if state.status and summary["status"] != state.status:
+    if state.status and entity.get("status") != state.status:
         return False
-    if state.verzoegert and not summary["is_delayed"]:
+    if state.verzoegert and not entity.get("is_delayed"):
         return False
-    principle = state.principle_value()
-    return not principle or principle in (entity.get("principle_index") or [])
+    if (principle := state.principle_value()) and principle not in (entity.get("principle_index") or []):
+        return False
+    tags = entity.get("search_index") or []
+    return all(any(tag.startswith(word) for tag in tags) for word in words)
 
 
 def search_words(text: str) -> list[str]:
-    """The words of a search, split as the measures' ``search_index`` is (at most three, longest first)."""
-    return sorted(rollup.search_words(text), key=len, reverse=True)[:3]
+    """The words of a search, split as the measures' ``search_index`` is."""
+    return rollup.search_words(text)[:10]
+
+
+def _sorted(entities: t.Iterable[t.Mapping[str, t.Any]], prop: str, descending: bool = False) -> list:
+    """Entries by ``prop`` (entries without a value last, then by title)."""
+    entries = sorted(entities, key=lambda entity: (entity.get("name") or "").casefold())
+    present = [entity for entity in entries if entity.get(prop) not in (None, "")]
+    missing = [entity for entity in entries if entity.get(prop) in (None, "")]
+
+    def value(entity: t.Mapping[str, t.Any]) -> t.Any:
+        found = entity.get(prop)
+        return found.casefold() if isinstance(found, str) else found
+
+    return sorted(present, key=value, reverse=descending) + missing
+
+
+def _page(entries: list, page: int, size: int) -> tuple[list, bool]:
+    start = (page - 1) * size
+    return entries[start : start + size], start + size < len(entries)
 
 
 def measure_list(state: MeasureFilter) -> dict:
-    """One page of the measure list (at most two round trips: the page, and the count when filtered)."""
-    prop, direction = SORTS[state.sortierung]
-    if state.suche:
-        words = search_words(state.suche)
-        found: dict | None = None
-        for word in words:
-            query = db.Query("measure").filter("publication =", PUBLISHED)
-            query.filter("search_index >=", word).filter("search_index <", word + "\ufffd")
-            hits = {entity.key: entity for entity in query.run(limit=SEARCH_LIMIT)}
-            found = hits if found is None else {key: found[key] for key in found if key in hits}
-        entities = [entity for entity in (found or {}).values() if _matches(entity, state)]
-        reverse = direction == db.SortOrder.Descending
-        entities.sort(key=lambda entity: (entity.get(prop) is None, entity.get(prop) or 0), reverse=reverse)
-        if prop == "name":
-            entities.sort(key=lambda entity: (_s(entity.get("name"))).casefold())
-        start = (state.seite - 1) * PAGE_SIZE
-        page = entities[start : start + PAGE_SIZE]
-        more = start + PAGE_SIZE < len(entities)
-        return {
-            "measures": [measure_summary(entity) for entity in page],
-            "total": len(entities),
-            "next": state.params(seite=state.seite + 1, weiter="") if more else None,
-        }
-
-    query = _filtered_query(state).order((prop, direction))
-    if state.weiter:
-        try:
-            query.setCursor(state.weiter)
-        except Exception:  # a cursor from an old or edited link: start over
-            query = _filtered_query(state).order((prop, direction))
-    entities = query.run(limit=PAGE_SIZE)
-    cursor = query.getCursor() if len(entities) == PAGE_SIZE else None
-    if state.active:
-        total = _filtered_query(state).count(up_to=100_000)
-    else:
-        total = int((rollup.stats().get("public") or {}).get("n", 0))
-    if isinstance(cursor, bytes):
-        cursor = cursor.decode()
+    """One page of the measure list, filtered, searched and sorted in this instance's catalogue."""
+    words = search_words(state.suche)
+    found = [entity for entity in catalogue.catalogue().measures() if _matches(entity, state, words)]
+    prop, descending = SORTS[state.sortierung]
+    page, more = _page(_sorted(found, prop, descending), state.seite, PAGE_SIZE)
     return {
-        "measures": [measure_summary(entity) for entity in entities],
-        "total": total,
-        "next": state.params(weiter=cursor, seite=state.seite + 1) if cursor else None,
+        "measures": [measure_summary(entity) for entity in page],
+        "total": len(found),
+        "next": state.params(seite=state.seite + 1) if more else None,
     }
 
 
-def measures_where(prop: str, value: t.Any, limit: int = 50) -> list[dict]:
-    """Published measures with ``prop = value`` by name (goal, programme and department pages)."""
-    query = db.Query("measure").filter("publication =", PUBLISHED).filter(f"{prop} =", value)
-    query.order(("name", db.SortOrder.Ascending))
-    return [measure_summary(entity) for entity in query.run(limit=limit)]
+MEASURES_OF = {
+    "goal": lambda entity, value: value in (entity.get("goal_index") or []),
+    "programme": lambda entity, value: ((entity.get("programme") or {}).get("dest") or {}).get("short_code") == value,
+    "department": lambda entity, value: ((entity.get("lead_department") or {}).get("dest") or {}).get("short_code")
+    == value,
+}
+"""How the goal, programme and department pages pick their measures from the catalogue."""
+
+
+def measures_of(kind: str, value: t.Any, limit: int = 50) -> list[dict]:
+    """Published measures of a goal (by key), programme or department (by short code), by title."""
+    test = MEASURES_OF[kind]
+    found = [entity for entity in catalogue.catalogue().measures() if test(entity, value)]
+    return [measure_summary(entity) for entity in _sorted(found, "name")[:limit]]
 
 
 # ------------------------------------------------------------------------------
@@ -551,56 +532,39 @@ def measures_where(prop: str, value: t.Any, limit: int = 50) -> list[dict]:
 def home(today: datetime.date) -> dict:
     """Headline figures (from the roll-up's sums), recently updated measures, milestones due next."""
     sums = rollup.stats().get("public") or rollup.empty_sums()
-    recent = (
-        db.Query("measure")
-        .filter("publication =", PUBLISHED)
-        .order(("changedate", db.SortOrder.Descending))
-        .run(limit=6)
-    )
-    start_of_today = datetime.datetime.combine(today, datetime.time(), tzinfo=rollup.LOCAL_TZ)
-    upcoming = (
-        db.Query("milestone")
-        .filter("is_public =", True)
-        .filter("state =", MilestoneState.OPEN.value)
-        .filter("planned_date >=", start_of_today)
-        .order(("planned_date", db.SortOrder.Ascending))
-        .run(limit=6)
-    )
+    measures = catalogue.catalogue().measures()
+    upcoming = [
+        entity
+        for entity in measures
+        if (due := rollup.local_date(entity.get("next_milestone_date"))) is not None and due >= today
+    ]
+    upcoming.sort(key=lambda entity: (rollup.local_date(entity.get("next_milestone_date")), entity.get("name") or ""))
     return {
         "count": int(sums.get("n", 0)),
         "progress": rollup.progress_of({"public": sums}, "public"),
         "delayed": int(sums.get("delayed", 0)),
         "overdue_milestones": int(sums.get("overdue", 0)),
         "by_status": [(status.value, int((sums.get("status") or {}).get(status.value, 0))) for status in MeasureStatus],
-        "recent": [measure_summary(entity) for entity in recent],
-        "upcoming": [milestone_view(entity, today) for entity in upcoming],
+        "recent": [measure_summary(entity) for entity in _sorted(measures, "changedate", descending=True)[:6]],
+        "upcoming": [
+            {
+                "name": _s(entity.get("next_milestone_name")),
+                "planned_date": rollup.local_date(entity.get("next_milestone_date")),
+                "measure": {"key": key_of(entity), "name": _s(entity.get("name"))},
+            }
+            for entity in upcoming[:6]
+        ],
     }
 
 
-def timeline(programme: str, cursor: str) -> dict:
+def timeline(programme: str, page: int) -> dict:
     """One page of published measures by planned start, for the Gantt-like timeline."""
-
-    def build() -> db.Query:
-        query = db.Query("measure").filter("publication =", PUBLISHED)
-        if programme:
-            query.filter("programme.dest.short_code =", programme)
-        return query.order(("planned_start", db.SortOrder.Ascending))
-
-    query = build()
-    if cursor:
-        try:
-            query.setCursor(cursor)
-        except Exception:
-            query = build()
-    entities = query.run(limit=TIMELINE_PAGE_SIZE)
-    next_cursor = query.getCursor() if len(entities) == TIMELINE_PAGE_SIZE else None
-    return {
-        "measures": [measure_summary(entity) for entity in entities],
-        "next": next_cursor.decode() if isinstance(next_cursor, bytes) else next_cursor,
-    }
+    state = MeasureFilter(programm=programme)
+    found = [entity for entity in catalogue.catalogue().measures() if _matches(entity, state)]
+    entries, more = _page(_sorted(found, "planned_start"), page, TIMELINE_PAGE_SIZE)
+    return {"measures": [measure_summary(entity) for entity in entries], "next": page + 1 if more else None}
 
 
-def sitemap_keys(limit: int = 45_000) -> list[tuple[str, t.Any]]:
+def sitemap_keys() -> list[tuple[str, t.Any]]:
     """URL-safe keys and change dates of all published measures (for sitemap.xml)."""
-    query = db.Query("measure").filter("publication =", PUBLISHED)
-    return [(key_of(entity), entity.get("changedate")) for entity in itertools.islice(query.iter(), limit)]
+    return [(key_of(entity), entity.get("changedate")) for entity in catalogue.catalogue().measures()]

@@ -281,7 +281,7 @@ def derive(entity: t.Mapping[str, t.Any], milestones: t.Sequence[t.Mapping[str, 
         if is_overdue(milestone.get("state"), planned, today):
             overdue.append((milestone.get("name") or "", planned))
         elif milestone.get("state") == MilestoneState.OPEN and planned:
-            upcoming.append(milestone.get("planned_date"))
+            upcoming.append((milestone.get("planned_date"), milestone.get("name") or ""))
     overdue.sort(key=lambda item: item[1])
     delayed, reason = delay(
         entity.get("status"),
@@ -296,7 +296,8 @@ def derive(entity: t.Mapping[str, t.Any], milestones: t.Sequence[t.Mapping[str, 
         "is_delayed": delayed,
         "delay_reason": reason,
         "overdue_count": len(overdue),
-        "next_milestone_date": min(upcoming) if upcoming else None,
+        "next_milestone_date": min(upcoming)[0] if upcoming else None,
+        "next_milestone_name": min(upcoming)[1] if upcoming else "",
     }
 
 
@@ -337,7 +338,7 @@ def refresh_measure(measure_key, today: datetime.date | None = None) -> dict | N
     db = _db()
     today = today or datetime.datetime.now(LOCAL_TZ).date()
     milestones = milestones_of(measure_key)
-    _sync_children_visibility(measure_key, milestones)
+    kpis = _sync_children_visibility(measure_key, milestones)
 
     def txn():
         entity = db.get(measure_key)
@@ -351,6 +352,8 @@ def refresh_measure(measure_key, today: datetime.date | None = None) -> dict | N
         _move(old, new)
         entity.update(derived)
         entity.update(indexes(entity, new))
+        entity["child_keys"] = child_keys(milestones, kpis)
+        entity["synced_at"] = datetime.datetime.now(datetime.UTC)
         entity["rollup"] = json.dumps(new)
         db.put(entity)
         return new
@@ -398,13 +401,21 @@ def _move(old: dict | None, new: dict | None) -> None:
         db.put(entity)
 
 
-def _sync_children_visibility(measure_key, milestones: t.Sequence) -> None:
-    """Milestones, KPIs and readings are public exactly when their measure is published."""
+def child_keys(milestones: t.Iterable[t.Any], kpis: t.Iterable[t.Any]) -> list[str]:
+    """
+    URL-safe keys of a measure's milestones and KPIs, kept on the measure so that its public page fetches them
+    by key (one lookup) instead of querying the large milestone and KPI kinds.
+    """
+    return [child.key.to_legacy_urlsafe().decode() for child in [*milestones, *kpis]]
+
+
+def _sync_children_visibility(measure_key, milestones: t.Sequence) -> list:
+    """Milestones, KPIs and readings are public exactly when their measure is published; returns the KPIs."""
     db = _db()
     measure = db.get(measure_key)
     public = bool(measure) and measure.get("publication") == PublicationState.PUBLISHED
-    children = list(milestones)
-    children += referencing("kpi", "measure", measure_key).run(limit=1000)
+    kpis = referencing("kpi", "measure", measure_key).run(limit=1000)
+    children = [*milestones, *kpis]
     stale = [child for child in children if bool(child.get("is_public")) != public]
     for child in stale:
         child["is_public"] = public
@@ -417,6 +428,7 @@ def _sync_children_visibility(measure_key, milestones: t.Sequence) -> None:
             reading["is_public"] = public
         for start in range(0, len(readings), 400):
             db.put(readings[start : start + 400])
+    return kpis
 
 
 def stats() -> dict:

@@ -13,7 +13,7 @@ from viur.core.bones import (
 )
 from viur.core.skeleton import Skeleton, SkeletonInstance
 
-from ..services import history, kpis, validation
+from ..services import history, kpis, rollup, validation
 from ..types import KpiDirection, Rating
 from .common import checked_from_client, choices, reason_bone
 
@@ -128,9 +128,13 @@ class KpiAbstractSkel(Skeleton):
 
     @classmethod
     def write(cls, skel: SkeletonInstance, key=None, **kwargs) -> SkeletonInstance:
+        previous_measure = kpis.stored_measure_of_kpi(skel["key"])
         with history.recording(skel, kind="kpi"):
             result = super().write(skel, key, **kwargs)
         kpis.refresh(result["key"])
+        # The measures keep the keys of their KPIs (and their visibility follows the measure).
+        for measure_key in {previous_measure, _measure_key(result)} - {None}:
+            rollup.refresh_measure(measure_key)
         result.read(result["key"])
         return result
 
@@ -138,6 +142,13 @@ class KpiAbstractSkel(Skeleton):
     def delete(cls, skel: SkeletonInstance, key=None) -> None:
         history.record_deletion(skel, kind="kpi")
         super().delete(skel, key)
+        if measure_key := _measure_key(skel):
+            rollup.refresh_measure(measure_key)
+
+
+def _measure_key(skel: SkeletonInstance):
+    """The key of the measure a KPI skeleton belongs to (None for a goal's KPI)."""
+    return skel["measure"]["dest"]["key"] if skel["measure"] else None
 
 
 class KpiSkel(KpiAbstractSkel):

@@ -265,6 +265,26 @@ class MeasureAbstractSkel(Skeleton):
         time=False,
     )
 
+    next_milestone_name = StringBone(
+        descr=i18n.translate("fahrplan.measure.next_milestone_name", "Nächstes Zwischenziel (Titel)"),
+        readOnly=True,
+    )
+
+    child_keys = StringBone(
+        descr="Milestones and KPIs",
+        multiple=True,
+        readOnly=True,
+        visible=False,
+    )
+    """URL-safe keys of the measure's milestones and KPIs (derived on write; the public page fetches them by key)."""
+
+    synced_at = DateBone(
+        descr="Derived at",
+        readOnly=True,
+        visible=False,
+    )
+    """When the derived fields were last written: the portal's measure catalogue syncs by it."""
+
     goal_index = StringBone(
         descr="Goals (incl. parents)",
         multiple=True,

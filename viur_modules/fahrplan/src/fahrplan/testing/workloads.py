@@ -283,6 +283,8 @@ class _Workload:
             for target, factor in contribution["targets"].items():
                 sums[target] = rollup.apply_contribution(sums.get(target), contribution, factor, +1)
             kpi, readings = self.kpi(factory, next(kpi_keys), reading_keys, measure, public)
+            measure["child_keys"] = rollup.child_keys(milestones, [kpi])
+            measure["synced_at"] = datetime.datetime.now(datetime.UTC)
             batch += [measure, *milestones, kpi, *readings]
         self.emit(batch, factory)
 
