@@ -299,6 +299,7 @@ def test_measure_page_and_start_page_follow_milestones_and_kpis(site, client):
 
     kpi = roadmap.add_kpi(site.a.measure, name="Anteil digitaler Akten")
     portal.invalidate()
+
     def kpi_section(text: str) -> str:
         return text[text.index('id="kpis"') : text.index('id="principles"')]
 
