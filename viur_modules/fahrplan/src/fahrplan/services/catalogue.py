@@ -91,20 +91,23 @@ class Catalogue:
     def sync(self) -> None:
         """Apply the measures written since the last sync; reload when the published count disagrees."""
         started = datetime.datetime.now(datetime.UTC)
+        entries = dict(self.entries)  # readers keep iterating the old dict; the new one replaces it whole
         for entity in db.Query("measure").filter("synced_at >", self.watermark).iter():
-            self.apply(entity)
+            apply(entries, entity)
+        self.entries = entries
         self.watermark = started - datetime.timedelta(seconds=5)
         self.checked, self.stale = time.monotonic(), False
         published = int((rollup.stats().get("public") or {}).get("n", 0))
         if published != len(self.entries):  # a measure was deleted (no entity left to sync by)
             self.reload()
 
-    def apply(self, entity: t.Any) -> None:
-        """Take one stored measure into the catalogue (or out of it, when it is not published)."""
-        if entity.get("publication") == PublicationState.PUBLISHED:
-            self.entries[_key(entity)] = slim(entity)
-        else:
-            self.entries.pop(_key(entity), None)
+
+def apply(entries: dict[str, t.Any], entity: t.Any) -> None:
+    """Take one stored measure into ``entries`` (or out of them, when it is not published)."""
+    if entity.get("publication") == PublicationState.PUBLISHED:
+        entries[_key(entity)] = slim(entity)
+    else:
+        entries.pop(_key(entity), None)
 
 
 def _key(entity: t.Any) -> str:
