@@ -314,3 +314,15 @@ def test_measure_page_and_start_page_follow_milestones_and_kpis(site, client):
     home = page(client, "/")
     upcoming = home[home.index('id="upcoming"') : home.index('id="recent"')]
     assert "Pilot im Bürgeramt" in upcoming and "E-Akte für alle Ämter" in upcoming
+
+
+def test_measures_stored_before_child_keys_still_show_their_milestones(site, client):
+    """Data written by an older version (no derived child keys yet) is looked up instead of shown empty."""
+    from viur.core import db
+
+    roadmap.update(site.a.milestone, name="Altbestand-Zwischenziel")
+    entity = db.get(site.a.measure)
+    del entity["child_keys"], entity["synced_at"]
+    db.put(entity)
+    text = page(client, f"/massnahme/{key(site.a.measure)}")
+    assert "Altbestand-Zwischenziel" in text[text.index('id="milestones"') : text.index('id="principles"')]

@@ -56,3 +56,15 @@ def test_page_cache_expires_and_stays_bounded():
     for key in "bcd":
         cache.put(key, key)
     assert len(cache) == 2 and cache.get("b") is None and cache.get("d") == "d"  # least recently used left
+
+
+def test_addresses_print_on_one_line():
+    """Postal addresses are stored as text or viur-core HTML; the contact box shows them as one line."""
+    assert rendering.one_line("Stadt Dortmund<br>Ordnungsamt<br />Beispielplatz 2") == (
+        "Stadt Dortmund, Ordnungsamt, Beispielplatz 2"
+    )
+    assert rendering.one_line("<p>Friedensplatz 1</p><p>44135 Dortmund &amp; Umgebung</p>") == (
+        "Friedensplatz 1, 44135 Dortmund & Umgebung"
+    )
+    assert rendering.one_line("Zeile 1\nZeile 2") == "Zeile 1, Zeile 2"
+    assert rendering.one_line(None) == ""

@@ -353,7 +353,11 @@ def measure_page(key: db.Key | None, today: datetime.date) -> dict | None:
     entity = published_measure(key)
     if entity is None:
         return None
-    children = [child for child in db.get(child_keys(entity)) if child.get("is_public")]
+    if entity.get("synced_at") is not None:
+        found = db.get(child_keys(entity))
+    else:  # stored before measures kept their children's keys (until `recompute` runs): look them up
+        found = [*rollup.milestones_of(entity.key), *rollup.referencing("kpi", "measure", entity.key).run(limit=100)]
+    children = [child for child in found if child.get("is_public")]
     milestones = [milestone_view(item, today) for item in children if item.key.kind == "milestone"]
     milestones.sort(key=lambda item: (item["planned_date"] or datetime.date.max, item["name"]))
     kpis = [kpi_view(item) for item in children if item.key.kind == "kpi"]

@@ -4,6 +4,7 @@ the reader's format, labels of enum values, and the geometry of the SVG charts (
 """
 
 import datetime
+import html
 import json
 import re
 import typing as t
@@ -79,6 +80,13 @@ def format_number(value: t.Any, lang: str, digits: int = 2) -> str:
     if lang == "de":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
+
+
+def one_line(value: t.Any) -> str:
+    """A multi-line text (plain or viur-core's HTML: ``<br>``, paragraphs) on one line, parts joined by commas."""
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</div>|\r?\n", "\n", str(value or ""))
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return ", ".join(part.strip() for part in text.split("\n") if part.strip())
 
 
 def asset(path: str) -> str:
@@ -222,6 +230,7 @@ def environment(folders: t.Sequence[Path], auto_reload: bool = False) -> jinja2.
         lstrip_blocks=True,
         extensions=["jinja2.ext.do"],
     )
+    env.filters["one_line"] = one_line
     env.globals.update(
         gettext=gettext,
         label=label,
