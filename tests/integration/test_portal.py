@@ -326,3 +326,24 @@ def test_measures_stored_before_child_keys_still_show_their_milestones(site, cli
     db.put(entity)
     text = page(client, f"/massnahme/{key(site.a.measure)}")
     assert "Altbestand-Zwischenziel" in text[text.index('id="milestones"') : text.index('id="principles"')]
+
+
+def test_postal_address_keeps_its_lines_and_escapes_markup(site, client):
+    """An address entered in the admin keeps its line breaks (the analogue channel); markup is dropped."""
+    from viur.core import db
+
+    root = roadmap.session(client.client.application, "root")
+    status, answer = root.post_json(
+        "/vi/department/add",
+        {
+            "name": "Bürgerdienste",
+            "short_code": "BD",
+            "level": "fachbereich",
+            "postal_address": "Friedensplatz 1\n44135 Dortmund <b>x</b>",
+        },
+    )
+    assert status == 200 and answer["action"] == "addSuccess", answer
+    stored = db.get(db.Key.from_legacy_urlsafe(answer["values"]["key"]))["postal_address"]
+    assert stored.startswith("Friedensplatz 1<br>44135 Dortmund") and "<b>" not in stored
+    text = page(client, "/amt/BD")
+    assert "Post: Friedensplatz 1, 44135 Dortmund" in text and "<b>" not in text

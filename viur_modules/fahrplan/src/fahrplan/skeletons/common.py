@@ -4,7 +4,7 @@ import enum
 import typing as t
 
 from viur.core import i18n
-from viur.core.bones import BaseBone, NumericBone, SelectBone, StringBone, UriBone
+from viur.core.bones import BaseBone, NumericBone, SelectBone, StringBone, TextBone, UriBone
 from viur.core.bones.base import ReadFromClientError, ReadFromClientErrorSeverity
 
 from ..types import PublicationState
@@ -13,6 +13,23 @@ from ..types import PublicationState
 def choices(enum_cls: type[enum.Enum]) -> dict[str, str]:
     """``{value: German label}`` of an enum whose members have a ``label``; keys are what is stored."""
     return {member.value: member.label for member in enum_cls}
+
+
+class LinesBone(TextBone):
+    """
+    Plain text whose line breaks matter (a postal address): each line break is kept as ``<br>``, every other
+    markup is escaped. viur-core's text sanitiser would otherwise drop the line breaks and glue the lines.
+    """
+
+    ONLY_BREAKS = {"validTags": ["br"], "validAttrs": {}, "validStyles": [], "validClasses": [], "singleTags": ["br"]}
+
+    def __init__(self, **kwargs: t.Any):
+        super().__init__(validHtml=self.ONLY_BREAKS, **kwargs)
+
+    def singleValueFromClient(self, value, skel, bone_name, client_data):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").strip().replace("\n", "<br>")
+        return super().singleValueFromClient(value, skel, bone_name, client_data)
 
 
 def publication_bone(**kwargs) -> SelectBone:
@@ -93,6 +110,7 @@ def checked_from_client(
 
 __all__ = [
     "BaseBone",
+    "LinesBone",
     "add_errors",
     "checked_from_client",
     "choices",

@@ -5,7 +5,7 @@ from viur.core.bones import EmailBone, PhoneBone, RelationalBone, SelectBone, St
 from viur.core.bones.base import UniqueLockMethod, UniqueValue
 from viur.core.skeleton import Skeleton
 
-from .common import url_bone
+from .common import LinesBone, url_bone
 
 LEVELS = {"dezernat": "Dezernat", "fachbereich": "Fachbereich / Amt", "team": "Team"}
 
@@ -55,9 +55,8 @@ class DepartmentAbstractSkel(Skeleton):
         max_length=20,
     )
 
-    postal_address = TextBone(
+    postal_address = LinesBone(
         descr=i18n.translate("fahrplan.bone.postal_address", "Postanschrift"),
-        validHtml=None,
         max_length=500,
     )
 
