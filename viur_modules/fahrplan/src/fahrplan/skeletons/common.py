@@ -1,6 +1,7 @@
 """Building blocks shared by the skeletons: choice dicts from enums, common bones, validation helpers."""
 
 import enum
+import math
 import typing as t
 
 from viur.core import i18n
@@ -32,6 +33,42 @@ class LinesBone(TextBone):
         return super().singleValueFromClient(value, skel, bone_name, client_data)
 
 
+class NumberBone(NumericBone):
+    """
+    A number that may be absent: an empty field is stored as ``None`` ("no value"), never as ``0``.
+
+    viur-core's NumericBone treats every value it cannot parse as empty and stores its empty value ``0``. The
+    ViUR admin posts an empty number field as the string ``null``, so a save turned every unset budget,
+    coordinate or manual progress into a real 0. Here ``None``, ``""``, ``null``/``none``/``undefined`` are
+    "no value", ``0`` is a value, and anything else that is not a finite number in range is a field error.
+    """
+
+    EMPTY_INPUTS = frozenset({"", "null", "none", "undefined"})
+
+    def getEmptyValue(self) -> None:
+        return None
+
+    def isEmpty(self, value: t.Any) -> bool:
+        if value is None:
+            return True
+        return isinstance(value, str) and value.strip().lower() in self.EMPTY_INPUTS
+
+    def singleValueFromClient(self, value, skel, bone_name, client_data):
+        if isinstance(value, str):
+            value = value.strip()
+            try:
+                number = float(value.replace(",", ".", 1))
+            except ValueError:
+                return None, [field_error(bone_name, "Bitte eine Zahl eingeben.")]
+            if not math.isfinite(number):
+                return None, [field_error(bone_name, "Bitte eine endliche Zahl eingeben.")]
+        elif isinstance(value, float) and not math.isfinite(value):
+            return None, [field_error(bone_name, "Bitte eine endliche Zahl eingeben.")]
+        elif not isinstance(value, (int, float)) or isinstance(value, bool):
+            return None, [field_error(bone_name, "Bitte eine Zahl eingeben.")]
+        return super().singleValueFromClient(value, skel, bone_name, client_data)
+
+
 def publication_bone(**kwargs) -> SelectBone:
     """The moderation state: draft → in review → published."""
     return SelectBone(
@@ -53,9 +90,9 @@ def url_bone(descr: str, **kwargs) -> UriBone:
     )
 
 
-def weight_bone(**kwargs) -> NumericBone:
+def weight_bone(**kwargs) -> NumberBone:
     """A relative weight for roll-ups (0 excludes the entry)."""
-    return NumericBone(
+    return NumberBone(
         descr=i18n.translate("fahrplan.bone.weight", "Gewichtung"),
         min=0,
         max=100,
@@ -111,6 +148,7 @@ def checked_from_client(
 __all__ = [
     "BaseBone",
     "LinesBone",
+    "NumberBone",
     "add_errors",
     "checked_from_client",
     "choices",

@@ -1,11 +1,11 @@
 """Goals: strategic goals (Leitziele) with sub-goals (Teilziele) and measurable targets."""
 
 from viur.core import i18n
-from viur.core.bones import JsonBone, NumericBone, RelationalBone, SelectBone, StringBone, TextBone
+from viur.core.bones import JsonBone, RelationalBone, SelectBone, StringBone, TextBone
 from viur.core.skeleton import Skeleton, SkeletonInstance
 
 from ..services import goals
-from .common import add_errors, field_error, publication_bone, weight_bone
+from .common import NumberBone, add_errors, field_error, publication_bone, weight_bone
 
 LEVELS = {"goal": "Leitziel", "subgoal": "Teilziel"}
 
@@ -69,14 +69,14 @@ class GoalAbstractSkel(Skeleton):
 
     weight = weight_bone()
 
-    sortindex = NumericBone(
+    sortindex = NumberBone(
         descr=i18n.translate("fahrplan.bone.sortindex", "Reihenfolge"),
         defaultValue=0,
     )
 
     publication = publication_bone(defaultValue="published")
 
-    progress = NumericBone(
+    progress = NumberBone(
         descr=i18n.translate("fahrplan.bone.progress", "Fortschritt (%)"),
         readOnly=True,
         precision=1,

@@ -5,7 +5,6 @@ from viur.core.bones import (
     BooleanBone,
     DateBone,
     JsonBone,
-    NumericBone,
     RelationalBone,
     SelectBone,
     StringBone,
@@ -15,7 +14,7 @@ from viur.core.skeleton import Skeleton, SkeletonInstance
 
 from ..services import history, kpis, rollup, validation
 from ..types import KpiDirection, Rating
-from .common import checked_from_client, choices, reason_bone
+from .common import NumberBone, checked_from_client, choices, reason_bone
 
 WATCHED_FOR_REASON = ("target_value", "target_date")
 
@@ -64,15 +63,13 @@ class KpiAbstractSkel(Skeleton):
         required=True,
     )
 
-    baseline_value = NumericBone(
+    baseline_value = NumberBone(
         descr=i18n.translate("fahrplan.kpi.baseline_value", "Ausgangswert"), precision=4, required=True
     )
     baseline_date = DateBone(
         descr=i18n.translate("fahrplan.kpi.baseline_date", "Stand Ausgangswert"), time=False, required=True
     )
-    target_value = NumericBone(
-        descr=i18n.translate("fahrplan.kpi.target_value", "Zielwert"), precision=4, required=True
-    )
+    target_value = NumberBone(descr=i18n.translate("fahrplan.kpi.target_value", "Zielwert"), precision=4, required=True)
     target_date = DateBone(descr=i18n.translate("fahrplan.kpi.target_date", "Zieldatum"), time=False, required=True)
 
     source = StringBone(
@@ -98,13 +95,13 @@ class KpiAbstractSkel(Skeleton):
         max_length=1000,
     )
 
-    latest_value = NumericBone(
+    latest_value = NumberBone(
         descr=i18n.translate("fahrplan.kpi.latest_value", "Letzter Wert"), precision=4, readOnly=True
     )
     latest_date = DateBone(
         descr=i18n.translate("fahrplan.kpi.latest_date", "Stand letzter Wert"), time=False, readOnly=True
     )
-    reading_count = NumericBone(
+    reading_count = NumberBone(
         descr=i18n.translate("fahrplan.kpi.reading_count", "Messwerte"), readOnly=True, defaultValue=0
     )
 
@@ -168,7 +165,7 @@ class ReadingAbstractSkel(Skeleton):
 
     date = DateBone(descr=i18n.translate("fahrplan.reading.date", "Stichtag"), time=False, required=True)
 
-    value = NumericBone(descr=i18n.translate("fahrplan.reading.value", "Wert"), precision=4, required=True)
+    value = NumberBone(descr=i18n.translate("fahrplan.reading.value", "Wert"), precision=4, required=True)
 
     source = StringBone(descr=i18n.translate("fahrplan.kpi.source", "Datenquelle"), max_length=300)
 

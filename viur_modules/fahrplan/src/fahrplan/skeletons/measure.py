@@ -6,7 +6,6 @@ from viur.core.bones import (
     DateBone,
     EmailBone,
     JsonBone,
-    NumericBone,
     PhoneBone,
     RecordBone,
     RelationalBone,
@@ -20,6 +19,7 @@ from viur.core.skeleton import RelSkel, Skeleton, SkeletonInstance
 from ..services import history, rollup, validation
 from ..types import MeasureStatus, Principle, PrincipleState
 from .common import (
+    NumberBone,
     checked_from_client,
     choices,
     publication_bone,
@@ -164,20 +164,20 @@ class MeasureAbstractSkel(Skeleton):
     actual_start = DateBone(descr=i18n.translate("fahrplan.measure.actual_start", "Tatsächlicher Beginn"), time=False)
     actual_end = DateBone(descr=i18n.translate("fahrplan.measure.actual_end", "Tatsächliches Ende"), time=False)
 
-    progress_override = NumericBone(
+    progress_override = NumberBone(
         descr=i18n.translate("fahrplan.measure.progress_override", "Fortschritt manuell (%)"),
         params={"tooltip": "Nur setzen, wenn weder Zwischenziele noch Status den Stand wiedergeben."},
         min=0,
         max=100,
     )
 
-    budget_planned = NumericBone(
+    budget_planned = NumberBone(
         descr=i18n.translate("fahrplan.measure.budget_planned", "Budget geplant (EUR)"),
         min=0,
         precision=2,
     )
 
-    budget_spent = NumericBone(
+    budget_spent = NumberBone(
         descr=i18n.translate("fahrplan.measure.budget_spent", "Budget verausgabt (EUR)"),
         min=0,
         precision=2,
@@ -211,10 +211,10 @@ class MeasureAbstractSkel(Skeleton):
     # --- Location (Smart City) ----------------------------------------------------------------
 
     location_name = StringBone(descr=i18n.translate("fahrplan.measure.location_name", "Ort"), max_length=200)
-    latitude = NumericBone(
+    latitude = NumberBone(
         descr=i18n.translate("fahrplan.measure.latitude", "Breitengrad"), min=-90, max=90, precision=6
     )
-    longitude = NumericBone(
+    longitude = NumberBone(
         descr=i18n.translate("fahrplan.measure.longitude", "Längengrad"), min=-180, max=180, precision=6
     )
 
@@ -229,7 +229,7 @@ class MeasureAbstractSkel(Skeleton):
 
     # --- Derived on write (read-only) ---------------------------------------------------------
 
-    progress = NumericBone(
+    progress = NumberBone(
         descr=i18n.translate("fahrplan.bone.progress", "Fortschritt (%)"),
         readOnly=True,
         precision=1,
@@ -253,7 +253,7 @@ class MeasureAbstractSkel(Skeleton):
         max_length=2000,
     )
 
-    overdue_count = NumericBone(
+    overdue_count = NumberBone(
         descr=i18n.translate("fahrplan.measure.overdue_count", "Überfällige Zwischenziele"),
         readOnly=True,
         defaultValue=0,

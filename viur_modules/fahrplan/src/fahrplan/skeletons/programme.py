@@ -1,11 +1,11 @@
 """Programmes: the plans the memorandum bundles (Digitale Verwaltung, Digitale Bildung, Smart City, OZG)."""
 
 from viur.core import i18n
-from viur.core.bones import JsonBone, NumericBone, StringBone, TextBone
+from viur.core.bones import JsonBone, StringBone, TextBone
 from viur.core.bones.base import UniqueLockMethod, UniqueValue
 from viur.core.skeleton import Skeleton
 
-from .common import publication_bone, url_bone
+from .common import NumberBone, publication_bone, url_bone
 
 
 class ProgrammeAbstractSkel(Skeleton):
@@ -31,14 +31,14 @@ class ProgrammeAbstractSkel(Skeleton):
 
     source_url = url_bone(i18n.translate("fahrplan.programme.source_url", "Quelldokument"))
 
-    sortindex = NumericBone(
+    sortindex = NumberBone(
         descr=i18n.translate("fahrplan.bone.sortindex", "Reihenfolge"),
         defaultValue=0,
     )
 
     publication = publication_bone(defaultValue="published")
 
-    progress = NumericBone(
+    progress = NumberBone(
         descr=i18n.translate("fahrplan.bone.progress", "Fortschritt (%)"),
         readOnly=True,
         precision=1,
