@@ -347,3 +347,28 @@ def test_postal_address_keeps_its_lines_and_escapes_markup(site, client):
     assert stored.startswith("Friedensplatz 1<br>44135 Dortmund") and "<b>" not in stored
     text = page(client, "/amt/BD")
     assert "Post: Friedensplatz 1, 44135 Dortmund" in text and "<b>" not in text
+
+
+def cacheable_publicly(response) -> bool:
+    control = response.headers.get("Cache-Control", "")
+    return "public" in control or "s-maxage" in control
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_personal_responses_are_never_publicly_cacheable(site, client, path):
+    """A page that sets a cookie or answers a request with a session (logged in, or an anonymous skey) is private."""
+    from tests.support.client import AppClient
+
+    anonymous = client.get(path)
+    assert "Set-Cookie" not in anonymous.headers and cacheable_publicly(anonymous), anonymous.headers
+
+    with_skey = AppClient(client.client.application, remote_addr="127.0.0.9")
+    with_skey.skey()  # an anonymous session now exists and holds an skey
+    for response in (with_skey.get(path), with_skey.get(path)):
+        assert not cacheable_publicly(response), response.headers
+        assert "no-store" in response.headers["Cache-Control"] and "Cookie" in response.headers["Vary"]
+
+    editor = roadmap.session(client.client.application, "root")
+    response = editor.get(path)
+    assert not cacheable_publicly(response), response.headers
+    assert "no-store" in response.headers["Cache-Control"] and "Cookie" in response.headers["Vary"]

@@ -6,5 +6,6 @@ from .measure import Measure
 from .milestone import Milestone
 from .organisation import Department, Goal, Programme
 from .portal import Portal
+from . import privacy  # noqa: F401  # response rules for every module (registers a request hook)
 
 __all__ = ["Change", "Department", "Goal", "Kpi", "Measure", "Milestone", "Portal", "Programme", "Reading"]
