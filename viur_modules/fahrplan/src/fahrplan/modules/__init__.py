@@ -1,11 +1,11 @@
 """ViUR modules of the Fahrplan package; a host app mounts them in its own ``modules/__init__.py``."""
 
+from . import privacy  # noqa: F401  # response rules for every module (registers a request hook)
 from .change import Change
 from .kpi import Kpi, Reading
 from .measure import Measure
 from .milestone import Milestone
 from .organisation import Department, Goal, Programme
 from .portal import Portal
-from . import privacy  # noqa: F401  # response rules for every module (registers a request hook)
 
 __all__ = ["Change", "Department", "Goal", "Kpi", "Measure", "Milestone", "Portal", "Programme", "Reading"]
