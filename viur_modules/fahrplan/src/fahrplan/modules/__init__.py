@@ -1,6 +1,6 @@
 """ViUR modules of the Fahrplan package; a host app mounts them in its own ``modules/__init__.py``."""
 
-from . import privacy  # noqa: F401  # response rules for every module (registers a request hook)
+from . import guards  # noqa: F401  # request and response rules for every module (registers hooks)
 from .change import Change
 from .kpi import Kpi, Reading
 from .measure import Measure
