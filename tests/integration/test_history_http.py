@@ -1,5 +1,7 @@
 """History with reasons over HTTP: status, dates and KPI targets change only with a reason, and every change is kept."""
 
+import pytest
+
 from tests.support import roadmap as rm
 
 
@@ -80,3 +82,14 @@ def test_anonymous_sees_history_of_published_measures_only(world):
     public = history(anonymous, published)
     assert public[-1]["reason"] == "Start"
     assert all("user_name" not in entry for entry in public)
+
+
+@pytest.mark.parametrize("render", ["json", "vi"])
+def test_change_list_json_escapes_old_and_new_values(world, render):
+    """Markup in a title reaches the change list's JSON escaped, like every other string in the JSON renders."""
+    session = world.sessions["root"]
+    key = rm.urlsafe(world.draft("measure"))
+    status, body = session.post_json(f"/json/measure/edit/{key}", {"name": "<script>alert(1)</script> E-Akte"})
+    assert status == 200 and body["action"] == "editSuccess", str(body)[:300]
+    text = session.get(f"/{render}/change/list", measure_key=key, limit="5").text
+    assert "&lt;script&gt;alert" in text and "<script>" not in text, text[:500]

@@ -1,11 +1,36 @@
 """The change history: one append-only entry per change of a measure, milestone, KPI or reading."""
 
-from viur.core import i18n
+import typing as t
+
+from viur.core import i18n, utils
 from viur.core.bones import BooleanBone, JsonBone, SelectBone, StringBone
 from viur.core.skeleton import Skeleton
 
 ACTIONS = {"added": "angelegt", "edited": "geändert", "deleted": "gelöscht"}
 KINDS = {"measure": "Maßnahme", "milestone": "Zwischenziel", "kpi": "Kontrollgröße", "kpi_reading": "Messwert"}
+
+
+def escaped(value: t.Any) -> t.Any:
+    """``value`` with every string HTML-escaped the way viur-core escapes string bones (lists and dicts walked)."""
+    if isinstance(value, str):
+        return utils.string.escape(value, max_length=None)
+    if isinstance(value, list):
+        return [escaped(item) for item in value]
+    if isinstance(value, dict):
+        return {key: escaped(item) for key, item in value.items()}
+    return value
+
+
+class EscapedJsonBone(JsonBone):
+    """
+    A JSON value whose strings every render (json, vi) receives HTML-escaped, like every string bone's value.
+
+    The history keeps old → new as plain display text (the portal's templates escape it), so without this the
+    change list's JSON carried a title like ``<script>…`` raw while all other JSON is escaped.
+    """
+
+    def _atomic_dump(self, value: t.Any) -> t.Any:
+        return escaped(super()._atomic_dump(value))
 
 
 class ChangeAbstractSkel(Skeleton):
@@ -18,7 +43,7 @@ class ChangeAbstractSkel(Skeleton):
     )
     measure_key = StringBone(descr="Measure", readOnly=True, visible=False)
     action = SelectBone(descr=i18n.translate("fahrplan.change.action", "Aktion"), values=ACTIONS, readOnly=True)
-    changes = JsonBone(descr=i18n.translate("fahrplan.change.changes", "Änderungen"), readOnly=True)
+    changes = EscapedJsonBone(descr=i18n.translate("fahrplan.change.changes", "Änderungen"), readOnly=True)
     reason = StringBone(descr=i18n.translate("fahrplan.change.reason", "Begründung"), readOnly=True, max_length=1000)
     user_name = StringBone(descr=i18n.translate("fahrplan.change.user_name", "Von"), readOnly=True)
     user_key = StringBone(descr="User", readOnly=True, visible=False)
