@@ -4,6 +4,7 @@ Management commands that run inside the app's environment (cwd ``deploy/``, emul
     python -m tools.manage ensure-root --password-file .devdata/root-password
     python -m tools.manage seed
     python -m tools.manage generate --size S|L
+    python -m tools.manage resanitise [--dry-run]
 
 ``tools.dev`` calls them with the right environment; they are idempotent.
 """
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     gen = sub.add_parser("generate", help="write a synthetic scale workload (S: 300 measures, L: 10,000)")
     gen.add_argument("--size", choices=["S", "L"], default="S")
     gen.add_argument("--seed", type=int, default=1)
+    clean = sub.add_parser("resanitise", help="run stored rich texts through the allow-list sanitiser")
+    clean.add_argument("--dry-run", action="store_true", help="only list what would change")
     args = parser.parse_args(argv)
 
     password_file = getattr(args, "password_file", None)
@@ -107,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
         seconds = counts.pop("seconds")
         print("workload " + args.size + ": " + ", ".join(f"{kind} {count}" for kind, count in counts.items()))
         print(f"seconds\t{seconds}")
+    elif args.command == "resanitise":
+        from fahrplan.services import repair
+
+        changed = repair.resanitise(dry_run=args.dry_run)
+        for key, bone in changed:
+            print(f"{'would clean' if args.dry_run else 'cleaned'}\t{key}\t{bone}")
+        print(f"rich texts {'to clean' if args.dry_run else 'cleaned'}: {len(changed)}")
     return 0
 
 

@@ -4,6 +4,7 @@ import enum
 import math
 import typing as t
 
+import nh3
 from viur.core import i18n
 from viur.core.bones import BaseBone, NumericBone, SelectBone, StringBone, TextBone, UriBone
 from viur.core.bones.base import ReadFromClientError, ReadFromClientErrorSeverity
@@ -67,6 +68,48 @@ class NumberBone(NumericBone):
         elif not isinstance(value, (int, float)) or isinstance(value, bool):
             return None, [field_error(bone_name, "Bitte eine Zahl eingeben.")]
         return super().singleValueFromClient(value, skel, bone_name, client_data)
+
+
+RICH_TEXT_TAGS = frozenset(
+    {"a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p"}
+    | {"pre", "s", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul"}
+)
+RICH_TEXT_ATTRIBUTES = {
+    "a": {"href", "title", "hreflang", "lang"},
+    "abbr": {"title", "lang"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "p": {"lang"},
+}
+RICH_TEXT_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+"""Link schemes rich text may use; relative links are kept too. Anything else (``javascript:`` however it is
+spelled with entities or control characters, ``data:``, ``vbscript:``) loses its ``href``."""
+
+
+def sanitise_html(text: str) -> str:
+    """``text`` reduced to the rich-text allow-list (tags, attributes, URL schemes) by nh3 (the ammonia sanitiser)."""
+    return nh3.clean(
+        text,
+        tags=set(RICH_TEXT_TAGS),
+        attributes={tag: set(names) for tag, names in RICH_TEXT_ATTRIBUTES.items()},
+        url_schemes=set(RICH_TEXT_SCHEMES),
+        link_rel="noopener noreferrer",
+    )
+
+
+class RichTextBone(TextBone):
+    """
+    Rich text (descriptions, targets): viur-core's TextBone, and then an allow-list sanitiser over its result.
+
+    viur-core's own sanitiser let ``<a href="java&#x09;script:…">`` and ``data:`` links through; every rich-text
+    bone of the package uses this bone, and ``python -m tools.manage resanitise`` cleans texts stored before.
+    """
+
+    def singleValueFromClient(self, value, skel, bone_name, client_data):
+        result, errors = super().singleValueFromClient(value, skel, bone_name, client_data)
+        if isinstance(result, str) and result:
+            result = sanitise_html(result)
+        return result, errors
 
 
 def publication_bone(**kwargs) -> SelectBone:
@@ -149,6 +192,8 @@ __all__ = [
     "BaseBone",
     "LinesBone",
     "NumberBone",
+    "RichTextBone",
+    "sanitise_html",
     "add_errors",
     "checked_from_client",
     "choices",

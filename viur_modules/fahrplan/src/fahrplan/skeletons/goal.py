@@ -5,7 +5,7 @@ from viur.core.bones import JsonBone, RelationalBone, SelectBone, StringBone, Te
 from viur.core.skeleton import Skeleton, SkeletonInstance
 
 from ..services import goals
-from .common import NumberBone, add_errors, field_error, publication_bone, weight_bone
+from .common import NumberBone, RichTextBone, add_errors, field_error, publication_bone, weight_bone
 
 LEVELS = {"goal": "Leitziel", "subgoal": "Teilziel"}
 
@@ -48,7 +48,7 @@ class GoalAbstractSkel(Skeleton):
     )
     """URL-safe keys of all goals above this one (derived on write), for roll-ups and queries."""
 
-    description = TextBone(
+    description = RichTextBone(
         descr=i18n.translate("fahrplan.bone.description", "Beschreibung"),
         max_length=20000,
     )

@@ -20,6 +20,7 @@ from ..services import history, rollup, validation
 from ..types import MeasureStatus, Principle, PrincipleState
 from .common import (
     NumberBone,
+    RichTextBone,
     checked_from_client,
     choices,
     publication_bone,
@@ -92,7 +93,7 @@ class MeasureAbstractSkel(Skeleton):
         searchable=True,
     )
 
-    description = TextBone(
+    description = RichTextBone(
         descr=i18n.translate("fahrplan.bone.description", "Beschreibung"),
         max_length=50000,
         searchable=True,

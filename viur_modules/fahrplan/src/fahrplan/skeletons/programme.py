@@ -1,11 +1,11 @@
 """Programmes: the plans the memorandum bundles (Digitale Verwaltung, Digitale Bildung, Smart City, OZG)."""
 
 from viur.core import i18n
-from viur.core.bones import JsonBone, StringBone, TextBone
+from viur.core.bones import JsonBone, StringBone
 from viur.core.bones.base import UniqueLockMethod, UniqueValue
 from viur.core.skeleton import Skeleton
 
-from .common import NumberBone, publication_bone, url_bone
+from .common import NumberBone, RichTextBone, publication_bone, url_bone
 
 
 class ProgrammeAbstractSkel(Skeleton):
@@ -24,7 +24,7 @@ class ProgrammeAbstractSkel(Skeleton):
         max_length=40,
     )
 
-    description = TextBone(
+    description = RichTextBone(
         descr=i18n.translate("fahrplan.bone.description", "Beschreibung"),
         max_length=20000,
     )
