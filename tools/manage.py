@@ -4,6 +4,7 @@ Management commands that run inside the app's environment (cwd ``deploy/``, emul
     python -m tools.manage ensure-root --password-file .devdata/root-password
     python -m tools.manage seed
     python -m tools.manage generate --size S|L
+    python -m tools.manage repair-zeros [--dry-run]
     python -m tools.manage resanitise [--dry-run]
 
 ``tools.dev`` calls them with the right environment; they are idempotent.
@@ -84,6 +85,19 @@ def generate(size: str, seed: int = 1) -> dict[str, int]:
     return workloads.generate(size, seed=seed)
 
 
+def repair_zeros(dry_run: bool) -> list[str]:
+    """Find (and unless ``dry_run`` clear) the zeros vi-admin's empty number fields left; returns report lines."""
+    from fahrplan.services import repair
+
+    repairs = repair.zero_repairs()
+    lines = [item.describe() for item in repairs]
+    if dry_run:
+        lines.append(f"dry run: {len(repairs)} measures would be repaired; nothing written")
+    else:
+        lines.append(f"repaired: {repair.apply(repairs)} measures")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.manage", description=__doc__.splitlines()[1])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     gen = sub.add_parser("generate", help="write a synthetic scale workload (S: 300 measures, L: 10,000)")
     gen.add_argument("--size", choices=["S", "L"], default="S")
     gen.add_argument("--seed", type=int, default=1)
+    zeros = sub.add_parser("repair-zeros", help="clear the zeros empty number fields left in measures")
+    zeros.add_argument("--dry-run", action="store_true", help="only print what would change")
     clean = sub.add_parser("resanitise", help="run stored rich texts through the allow-list sanitiser")
     clean.add_argument("--dry-run", action="store_true", help="only list what would change")
     args = parser.parse_args(argv)
@@ -110,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         seconds = counts.pop("seconds")
         print("workload " + args.size + ": " + ", ".join(f"{kind} {count}" for kind, count in counts.items()))
         print(f"seconds\t{seconds}")
+    elif args.command == "repair-zeros":
+        print("\n".join(repair_zeros(args.dry_run)))
     elif args.command == "resanitise":
         from fahrplan.services import repair
 
