@@ -16,11 +16,13 @@ class AppClient:
     def get(self, path: str, **params) -> TestResponse:
         return self.client.get(path, query_string=params or None, environ_base=self.environ)
 
-    def post(self, path: str, data: dict | None = None, with_skey: bool = True) -> TestResponse:
+    def post(
+        self, path: str, data: dict | None = None, with_skey: bool = True, headers: dict | None = None
+    ) -> TestResponse:
         payload = dict(data or {})
         if with_skey:
             payload.setdefault("skey", self.skey())
-        return self.client.post(path, data=payload, environ_base=self.environ)
+        return self.client.post(path, data=payload, environ_base=self.environ, headers=headers)
 
     def json(self, path: str, **params) -> t.Any:
         """GET ``path`` and decode its JSON body (asserting a 200)."""

@@ -17,9 +17,9 @@ import urllib.parse
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from viur.core import Module, conf, current, db, errors, exposed
+from viur.core import Module, conf, current, errors, exposed
 
-from ..services import pagecache, rendering
+from ..services import feedback, pagecache, rendering
 from ..services import portal as data
 
 PAGE_TYPES = (
@@ -63,9 +63,6 @@ class Portal(Module):
     """The public portal (mount it as ``index``)."""
 
     html = True
-
-    feedback_kind = "fahrplan_feedback"
-    """Kind of the stored accessibility feedback (kept even when the e-mail to the office fails)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -206,33 +203,33 @@ class Portal(Module):
         if not request.isPostRequest:
             raise errors.MethodNotAllowed()
         request.response.headers["Cache-Control"] = "no-store"
-        form = {name: str(kwargs.get(name) or "").strip() for name in ("name", "email", "page", "message", "website")}
+        if (request.request.content_length or 0) > feedback.MAX_BODY_BYTES:
+            raise errors.RequestTooLarge("Die Rückmeldung ist zu lang.")
+        headers = request.request.headers
+        if not feedback.from_this_site(headers, request.request.host_url, conf.fahrplan.public_base_url):
+            raise errors.Forbidden("Rückmeldungen nimmt das Formular dieser Seite entgegen.")
+        form, too_long = feedback.read_form(kwargs)
         errors_ = rendering.check_feedback(form)
+        if too_long["message"]:
+            errors_["message"] = "Bitte fassen Sie sich kürzer (höchstens 5.000 Zeichen)."
+        if too_long["name"]:
+            errors_["name"] = "Der Name ist zu lang (höchstens 200 Zeichen)."
         context = self.context(lang, "barrierefreiheit", [], {})
         if form["website"]:  # the honeypot field people never see: a bot
             return self.render_template("accessibility.html", context, sent=True, form={}, form_errors={})
         if errors_:
             request.response.status = "400 Bad Request"
             return self.render_template("accessibility.html", context, sent=False, form=form, form_errors=errors_)
-        entity = db.Entity(db.Key(self.feedback_kind))
-        entity.update(
-            name=form["name"][:200],
-            email=form["email"][:200],
-            page=form["page"][:500],
-            message=form["message"][:5000],
-            language=lang,
-            created=datetime.datetime.now(datetime.UTC),
-        )
-        db.put(entity)
+        gate = feedback.rate_limit()
+        if not gate.isQuotaAvailable():
+            request.response.status = "429 Too Many Requests"
+            request.response.headers["Retry-After"] = str(feedback.RATE_MINUTES * 60)
+            limit = {"message": "Sie haben in kurzer Zeit viele Rückmeldungen gesendet. Bitte versuchen Sie es später."}
+            return self.render_template("accessibility.html", context, sent=False, form=form, form_errors=limit)
+        gate.decrementQuota()
+        feedback.store(form, lang)
         try:
-            from viur.core import email
-
-            email.send_email(
-                dests=[conf.fahrplan.office_email],
-                tpl=None,
-                stringTemplate=rendering.feedback_mail(form),
-                skel={},
-            )
+            feedback.mail(form, conf.fahrplan.office_email)
         except Exception:  # the message is stored; the office also sees it in the datastore
             logging.exception("could not mail the accessibility feedback to the office")
         return self.render_template("accessibility.html", context, sent=True, form={}, form_errors={})

@@ -206,15 +206,6 @@ def check_feedback(form: t.Mapping[str, str]) -> dict[str, str]:
     return found
 
 
-def feedback_mail(form: t.Mapping[str, str]) -> str:
-    """The e-mail template to the office (first line: subject). Values come from ``skel``, never the template."""
-    return (
-        "Rückmeldung zur Barrierefreiheit des Fahrplans\n"
-        "Eine Rückmeldung zur Barrierefreiheit ist eingegangen.\n\n"
-        "Name: {{ skel.name }}\nE-Mail: {{ skel.email }}\nSeite: {{ skel.page }}\n\n{{ skel.message }}\n"
-    )
-
-
 # ------------------------------------------------------------------------------
 # The environment
 #
