@@ -12,8 +12,6 @@ HOSTILE = [
     *[f"/{render}/{module}/view/%ff" for render in ("json", "vi") for module in MODULES],
     *[f"/{render}/{module}/list?limit=1e309" for render in ("json", "vi") for module in MODULES],
     *[f"/{render}/{module}/list?name=%ff" for render in ("json", "vi") for module in ("measure", "goal")],
-    "/json/measure/list?progress=1e309",
-    "/json/measure/list?progress$gt=1e309",
     "/json/measure/list?planned_end$lt=garbage",
     "/massnahmen?suche=%ff",
     "/massnahmen?programm=%ff",
