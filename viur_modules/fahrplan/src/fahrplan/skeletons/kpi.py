@@ -12,7 +12,7 @@ from viur.core.bones import (
 )
 from viur.core.skeleton import Skeleton, SkeletonInstance
 
-from ..services import history, kpis, rollup, validation
+from ..services import cascade, history, kpis, rollup, validation
 from ..types import KpiDirection, Rating
 from .common import NumberBone, checked_from_client, choices, reason_bone
 
@@ -138,6 +138,7 @@ class KpiAbstractSkel(Skeleton):
     @classmethod
     def delete(cls, skel: SkeletonInstance, key=None) -> None:
         history.record_deletion(skel, kind="kpi")
+        cascade.delete_readings_of(key or skel["key"])
         super().delete(skel, key)
         if measure_key := _measure_key(skel):
             rollup.refresh_measure(measure_key)

@@ -16,7 +16,7 @@ from viur.core.bones import (
 from viur.core.bones.base import UniqueLockMethod, UniqueValue
 from viur.core.skeleton import RelSkel, Skeleton, SkeletonInstance
 
-from ..services import history, rollup, validation
+from ..services import cascade, history, rollup, validation
 from ..types import MeasureStatus, Principle, PrincipleState
 from .common import (
     NumberBone,
@@ -335,6 +335,7 @@ class MeasureAbstractSkel(Skeleton):
     def delete(cls, skel: SkeletonInstance, key=None) -> None:
         key = key or skel["key"]
         history.record_deletion(skel, kind="measure")
+        cascade.delete_children_of_measure(key)  # milestones, KPIs and readings go with it
         rollup.remove_measure(key)
         super().delete(skel, key)
 
