@@ -374,3 +374,34 @@ def test_personal_responses_are_never_publicly_cacheable(site, client, path):
     response = editor.get(path)
     assert not cacheable_publicly(response), response.headers
     assert "no-store" in response.headers["Cache-Control"] and "Cookie" in response.headers["Vary"]
+
+
+def test_a_stopped_measure_shows_no_percentage_and_leaves_the_overall_figure(site, client):
+    """Stopped: no progress bar, a sentence saying why, still counted by status, but out of every progress figure."""
+    from fahrplan.services import rollup
+
+    before = rollup.progress_of(rm_stats(), "public")
+    roadmap.update(site.a.measure, status="stopped", progress_override=90, change_reason="Eingestellt")
+    text = page(client, f"/massnahme/{key(site.a.measure)}")
+    status_box = text.split('id="status"', 1)[1].split("</section>", 1)[0]
+    assert "<progress" not in status_box and "gestoppt – ohne Fortschrittsangabe" in status_box
+    assert "zählt nicht zum Fortschritt" in status_box
+    sums = rm_stats()["public"]
+    assert sums["status"].get("stopped") == 1 and sums["n"] == 2
+    assert rollup.progress_of(rm_stats(), "public") == rollup.progress_of(
+        {"public": {"w": 1, "wp": roadmap.stored(site.b.measure)["progress"]}}, "public"
+    ), before
+    listing = page(client, "/massnahmen")
+    assert "gestoppt – ohne Fortschrittsangabe" in listing
+
+
+def rm_stats() -> dict:
+    """The roadmap's stored sums."""
+    import json
+
+    from viur.core import db
+
+    from fahrplan.services import rollup
+
+    value = db.get(db.Key(rollup.STATS_KIND, rollup.STATS_NAME))["rollup"]
+    return json.loads(value) if isinstance(value, str) else value

@@ -116,9 +116,10 @@ EN = {
     "Fortschritt insgesamt": "Overall progress",
     "Fortschritt insgesamt: der nach Gewichtung gemittelte Fortschritt aller veröffentlichten Maßnahmen. Eine Maßnahme "
     "misst ihren Fortschritt an ihren erreichten Zwischenzielen; ohne Zwischenziele gilt der übliche Wert ihres "
-    "Status.": (
+    "Status. Gestoppte Maßnahmen zählen nicht zum Fortschritt.": (
         "Overall progress: the weighted average progress of all published measures. A measure measures its progress "
-        "by the milestones it has reached; without milestones, the usual value of its status applies."
+        "by the milestones it has reached; without milestones, the usual value of its status applies. Stopped "
+        "measures do not count towards progress."
     ),
     "Fortschritt von „%s“": "Progress of “%s”",
     "Fragen zu dieser Maßnahme?": "Questions about this measure?",
@@ -279,6 +280,13 @@ EN = {
     "gefiltert": "filtered",
     "geplant": "planned",
     "läuft": "ongoing",
+    "gestoppt": "stopped",
+    "Sie haben in kurzer Zeit viele Rückmeldungen gesendet. Bitte versuchen Sie es später.": (
+        "You have sent many messages in a short time. Please try again later."
+    ),
+    "gestoppt – ohne Fortschrittsangabe": "stopped – no progress shown",
+    "Die Maßnahme wurde gestoppt. Sie zeigt keinen Fortschritt und zählt nicht zum Fortschritt ihrer Ziele, ihres Programms und des Fahrplans.": "The measure was stopped. It shows no progress and does not count towards the progress of its goals, its programme and the roadmap.",
+    "Verzögerte Maßnahmen: alle, deren Zwischenziel oder geplantes Ende überschritten ist oder die ihr Amt als verzögert gemeldet hat. Der Status „Verzögert“ unten zählt nur die Meldungen der Ämter; deshalb kann die erste Zahl größer sein.": "Delayed measures: all whose milestone or planned end has passed, or that their department reported as delayed. The status “Delayed” below counts only the departments' reports, so the first figure can be larger.",
     "noch nicht bewertet": "not assessed yet",
     "neu angelegt": "created",
     "gelöscht": "deleted",

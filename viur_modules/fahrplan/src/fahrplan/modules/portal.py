@@ -224,7 +224,7 @@ class Portal(Module):
         if not gate.isQuotaAvailable():
             request.response.status = "429 Too Many Requests"
             request.response.headers["Retry-After"] = str(feedback.RATE_MINUTES * 60)
-            limit = {"message": "Sie haben in kurzer Zeit viele Rückmeldungen gesendet. Bitte versuchen Sie es später."}
+            limit = {"message": feedback.RATE_LIMITED}
             return self.render_template("accessibility.html", context, sent=False, form=form, form_errors=limit)
         gate.decrementQuota()
         feedback.store(form, lang)

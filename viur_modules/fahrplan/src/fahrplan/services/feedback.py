@@ -25,6 +25,9 @@ datastore, so it holds across instances)."""
 
 KIND = "fahrplan_feedback"
 
+RATE_LIMITED = "Sie haben in kurzer Zeit viele Rückmeldungen gesendet. Bitte versuchen Sie es später."
+"""The form's message when a client is over the rate limit (German source text; the template translates)."""
+
 
 def origin_of(url: str) -> str:
     """``scheme://host[:port]`` of ``url`` (lower case), or "" when it has none."""

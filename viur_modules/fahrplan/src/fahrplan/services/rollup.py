@@ -318,8 +318,10 @@ def contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], 
             name = _target_name(db.Key.from_legacy_urlsafe(ancestor))
             targets[name] = max(targets.get(name, 0.0), factor)
     weight = entity.get("weight")
+    stopped = entity.get("status") == MeasureStatus.STOPPED
     return {
-        "weight": float(weight if weight is not None else 1),
+        # a stopped measure is counted (and by status) but leaves every progress figure: weight 0
+        "weight": 0.0 if stopped else float(weight if weight is not None else 1),
         "progress": float(derived["progress"]),
         "status": entity.get("status") or MeasureStatus.PLANNED.value,
         "delayed": bool(derived["is_delayed"]),
