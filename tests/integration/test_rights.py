@@ -396,3 +396,16 @@ def test_anonymous_history_never_shows_internal_values(world):
         assert text not in anonymous.text, text
     staff = world.sessions["committee"].get(f"/json/change/list?entity_key={rm.urlsafe(key)}")
     assert "Geheim Person" in staff.text and "Umbenannt B" in staff.text
+
+
+@pytest.mark.parametrize("render", ["json", "vi"])
+@pytest.mark.parametrize("publication", ["draft", "review"])
+def test_editors_never_unpublish(world, render, publication):
+    """An editor of the lead department cannot take a published measure back; the CIIO office can."""
+    key = world.published("measure")
+    before = rm.stored(key)
+    status, _ = world.sessions["editor_a"].post_json(
+        f"/{render}/measure/edit/{rm.urlsafe(key)}", {"publication": publication}
+    )
+    assert status == 403, status
+    assert rm.stored(key) == before

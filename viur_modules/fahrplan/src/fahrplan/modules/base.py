@@ -103,7 +103,8 @@ class RoadmapList(List):
         portal.invalidate()
 
     def check_change(self, skel: SkeletonInstance, stored_publication: str | None) -> None:
-        """After the client's values were read: the department must still be the editor's; only publishers publish."""
+        """After the client's values were read: the department must still be the editor's; only publishers publish
+        and only publishers take a published entry back (to draft or review)."""
         user = current.user.get()
         if not self.may_touch(skel):
             raise errors.Forbidden("Sie dürfen nur Einträge Ihres eigenen Amtes bearbeiten.")
@@ -114,6 +115,13 @@ class RoadmapList(List):
             and not rights.can_publish(user)
         ):
             raise errors.Forbidden("Veröffentlichen darf nur das CIIO-Büro; bitte zur Prüfung einreichen.")
+        if (
+            "publication" in skel
+            and stored_publication == "published"
+            and skel["publication"] != "published"
+            and not rights.can_publish(user)
+        ):
+            raise errors.Forbidden("Veröffentlichte Einträge zieht nur das CIIO-Büro zurück.")
 
 
 def measure_department(measure_key: t.Any) -> t.Any:
