@@ -10,7 +10,7 @@ import datetime
 import os
 
 import translations
-from viur.core import conf, i18n, setup
+from viur.core import conf, email, i18n, setup
 
 import fahrplan
 import fahrplan.languages
@@ -91,6 +91,9 @@ conf.security.content_security_policy = {
 
 conf.email.sender_default = f"fahrplan@{conf.instance.project_id}.appspotmail.com"
 conf.email.admin_recipients = os.getenv("FAHRPLAN_ADMIN_RECIPIENTS") or None
+conf.email.transport_class = email.EmailTransportAppengine()
+"""App Engine's Mail API (``app_engine_apis: true`` in app.yaml); without a transport every mail failed in production.
+On the dev server viur-core only logs e-mails."""
 
 # ------------------------------------------------------------------------------
 # Fahrplan package
