@@ -208,12 +208,9 @@ class Portal(Module):
         headers = request.request.headers
         if not feedback.from_this_site(headers, request.request.host_url, conf.fahrplan.public_base_url):
             raise errors.Forbidden("Rückmeldungen nimmt das Formular dieser Seite entgegen.")
-        form, too_long = feedback.read_form(kwargs)
-        errors_ = rendering.check_feedback(form)
-        if too_long["message"]:
-            errors_["message"] = "Bitte fassen Sie sich kürzer (höchstens 5.000 Zeichen)."
-        if too_long["name"]:
-            errors_["name"] = "Der Name ist zu lang (höchstens 200 Zeichen)."
+        posted = feedback.read_form(kwargs)
+        errors_ = rendering.check_feedback(posted)
+        form = feedback.echoed(posted)
         context = self.context(lang, "barrierefreiheit", [], {})
         if form["website"]:  # the honeypot field people never see: a bot
             return self.render_template("accessibility.html", context, sent=True, form={}, form_errors={})

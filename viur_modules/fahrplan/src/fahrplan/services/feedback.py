@@ -45,16 +45,21 @@ def from_this_site(headers: t.Mapping[str, str], host_url: str, public_base_url:
     return bool(referer) and origin_of(referer) in ours
 
 
-def read_form(values: t.Mapping[str, t.Any]) -> tuple[dict[str, str], dict[str, bool]]:
-    """The form's fields (stripped, cut to their limit for echoing) and which were longer than allowed."""
-    form, too_long = {}, {}
-    for name, limit in LIMITS.items():
+def read_form(values: t.Mapping[str, t.Any]) -> dict[str, str]:
+    """The form's fields as posted (stripped text; the checks see their full length)."""
+    form = {}
+    for name in LIMITS:
         value = values.get(name)
-        text = str(value if isinstance(value, str) else (value[0] if isinstance(value, list) and value else "") or "")
-        text = text.strip()
-        too_long[name] = len(text) > limit
-        form[name] = text[:limit]
-    return form, too_long
+        form[name] = str(
+            value if isinstance(value, str) else (value[0] if isinstance(value, list) and value else "") or ""
+        )
+        form[name] = form[name].strip()
+    return form
+
+
+def echoed(form: t.Mapping[str, str]) -> dict[str, str]:
+    """The fields as the form shows them again: at most as long as the form allows."""
+    return {name: form[name][:limit] for name, limit in LIMITS.items()}
 
 
 def rate_limit():

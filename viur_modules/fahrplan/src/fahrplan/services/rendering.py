@@ -15,6 +15,7 @@ import jinja2
 
 from .. import languages, texts
 from ..types import KpiDirection, MeasureStatus, MilestoneState, Principle, PrincipleState, PublicationState, Rating
+from .feedback import LIMITS
 
 ENUMS: dict[str, type] = {
     "measure_status": MeasureStatus,
@@ -197,11 +198,11 @@ def check_feedback(form: t.Mapping[str, str]) -> dict[str, str]:
     found = {}
     if not form.get("message"):
         found["message"] = "Bitte beschreiben Sie, was nicht zugänglich ist."
-    elif len(form["message"]) > 5000:
+    elif len(form["message"]) > LIMITS["message"]:
         found["message"] = "Bitte fassen Sie sich kürzer (höchstens 5.000 Zeichen)."
     if form.get("email") and not EMAIL.match(form["email"]):
         found["email"] = "Bitte geben Sie eine gültige E-Mail-Adresse an oder lassen Sie das Feld leer."
-    if len(form.get("name") or "") > 200:
+    if len(form.get("name") or "") > LIMITS["name"]:
         found["name"] = "Der Name ist zu lang (höchstens 200 Zeichen)."
     return found
 

@@ -124,8 +124,18 @@ def apply(repairs: t.Iterable[ZeroRepair]) -> int:
     return written
 
 
-RICH_TEXT = {"measure": ("description",), "goal": ("description",), "programme": ("description",)}
-"""Kind → its rich-text bones (see :class:`fahrplan.skeletons.common.RichTextBone`)."""
+def rich_text_bones() -> dict[str, tuple[str, ...]]:
+    """Kind → its rich-text bones, for every skeleton the app knows (the host city's own ones included)."""
+    from viur.core import skeleton
+
+    from ..skeletons.common import RichTextBone
+
+    found = {}
+    for kind in skeleton.listKnownSkeletons():
+        bone_map = skeleton.skeletonByKind(kind).__boneMap__
+        if bones := tuple(name for name, bone in bone_map.items() if isinstance(bone, RichTextBone)):
+            found[kind] = bones
+    return found
 
 
 def resanitise(dry_run: bool = True, page_size: int = 200) -> list[tuple[str, str]]:
@@ -140,7 +150,7 @@ def resanitise(dry_run: bool = True, page_size: int = 200) -> list[tuple[str, st
     from ..skeletons.common import sanitise_html
 
     changed: list[tuple[str, str]] = []
-    for kind, bones in RICH_TEXT.items():
+    for kind, bones in rich_text_bones().items():
         cursor = None
         while True:
             query = db.Query(kind)
@@ -164,4 +174,4 @@ def resanitise(dry_run: bool = True, page_size: int = 200) -> list[tuple[str, st
     return changed
 
 
-__all__ = ["COORDINATES", "RICH_TEXT", "ZERO_BONES", "ZeroRepair", "apply", "resanitise", "zero_repairs"]
+__all__ = ["COORDINATES", "ZERO_BONES", "ZeroRepair", "apply", "resanitise", "rich_text_bones", "zero_repairs"]
