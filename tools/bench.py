@@ -12,7 +12,9 @@ nginx as static files, and measures with a sequential client on one keep-alive c
   instance, syncing every 15 s) — plus the imprint (a template
   with settings only) for information;
 - a **bare ViUR page** (a template without data, through viur-core's request handling) and **nginx** serving
-  the start page's bytes: the floors the portal is compared with.
+  the start page's bytes: the floors the portal is compared with;
+- **concurrent writers** (``--writers N``): N editors saving different measures at once, with saves per second,
+  latency and failed saves.
 
 Per row: median and p95 latency (ms), requests per second, datastore round trips per request (counted in the
 server, see :mod:`tools.bench_app`). Then the targets with ✓/✗. It prints the table and writes it to
@@ -426,7 +428,9 @@ def published_measure_key(client: Client) -> str:
     return key if isinstance(key, str) else key.get("key") or str(key)
 
 
-def bench_size(size: str, args, stack: contextlib.ExitStack, temp: Path, info: dict) -> list[Sample]:
+def bench_size(
+    size: str, args, stack: contextlib.ExitStack, temp: Path, info: dict, writer_samples: list
+) -> list[Sample]:
     folder = temp / size
     folder.mkdir()
     say(f"[{size}] starting the Firestore emulator and the storage stub …")
@@ -474,6 +478,9 @@ def bench_size(size: str, args, stack: contextlib.ExitStack, temp: Path, info: d
         client.run(size, "bare ViUR page", "floor", "/benchbare", args.warm, args.seconds, warmup=args.warmup)
     )
     client.close()
+    if args.writers:
+        say(f"[{size}] {args.writers} concurrent writers for {args.writer_seconds:g} s …")
+        writer_samples.append(bench_writers(size, port, env, folder, args.writers, args.writer_seconds))
 
     nginx, nginx_port = start_nginx(folder / "nginx", {"start.html": bodies["/"], "bare.html": bodies["/benchbare"]})
     stack.callback(emulators.terminate_group, nginx, sig=signal.SIGQUIT)
@@ -486,6 +493,120 @@ def bench_size(size: str, args, stack: contextlib.ExitStack, temp: Path, info: d
     )
     static.close()
     return samples
+
+
+@dataclasses.dataclass
+class WriterSample:
+    """N editors saving different measures at once for a while (through the admin's edit API)."""
+
+    size: str
+    writers: int
+    saves: int
+    errors: dict[str, int]
+    latencies: list[float]
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.saves / self.seconds if self.seconds else 0.0
+
+
+def root_session(port: int, env: dict[str, str], folder: Path):
+    """A logged-in root session (the login the run command creates)."""
+    import requests
+
+    password_file = folder / "root-password"
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.manage", "ensure-root", "--password-file", str(password_file)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    _, name, password = next(line for line in result.stdout.splitlines() if line.startswith("root-login\t")).split("\t")
+    base = f"http://127.0.0.1:{port}"
+    session = requests.Session()
+    skey = session.get(f"{base}/json/skey", timeout=60).json()
+    answer = session.post(
+        f"{base}/vi/user/auth_userpassword/login", data={"name": name, "password": password, "skey": skey}, timeout=60
+    ).json()
+    if answer.get("action") != "login_success":
+        raise RuntimeError(f"bench login failed: {answer}")
+    return session, base
+
+
+def bench_writers(size: str, port: int, env: dict[str, str], folder: Path, writers: int, seconds: float):
+    """``writers`` threads, each saving its own measure in a loop (load the form, save one field) for ``seconds``."""
+    import concurrent.futures
+
+    session, base = root_session(port, env, folder)
+    listing = session.get(f"{base}/vi/measure/list", params={"limit": writers}, timeout=60).json()
+    keys = [item["key"] for item in listing["skellist"]][:writers]
+    if len(keys) < writers:
+        raise RuntimeError(f"only {len(keys)} measures to write")
+
+    def writer(key: str) -> tuple[int, dict[str, int], list[float]]:
+        import requests
+
+        own = requests.Session()
+        own.cookies.update(session.cookies)
+        saves, errors, latencies = 0, {}, []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            begin = time.perf_counter()
+            try:
+                form = own.post(f"{base}/vi/measure/edit/{key}", timeout=120).json()["values"]
+                skey = own.get(f"{base}/vi/skey", timeout=60).json()
+                answer = own.post(
+                    f"{base}/vi/measure/edit/{key}",
+                    data={"summary": f"Bench {saves}", "version": form.get("version"), "skey": skey},
+                    timeout=120,
+                )
+                outcome = answer.json().get("action") if answer.status_code == 200 else f"HTTP {answer.status_code}"
+            except (OSError, ValueError, KeyError) as exc:
+                outcome = type(exc).__name__
+            latencies.append(time.perf_counter() - begin)
+            if outcome == "editSuccess":
+                saves += 1
+            else:
+                errors[str(outcome)] = errors.get(str(outcome), 0) + 1
+        return saves, errors, latencies
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(writers) as pool:
+        results = list(pool.map(writer, keys))
+    elapsed = time.perf_counter() - started
+    errors: dict[str, int] = {}
+    for _, found, _ in results:
+        for name, count in found.items():
+            errors[name] = errors.get(name, 0) + count
+    return WriterSample(
+        size,
+        writers,
+        sum(saves for saves, _, _ in results),
+        errors,
+        [latency for _, _, latencies in results for latency in latencies],
+        elapsed,
+    )
+
+
+def writers_table(samples: t.Sequence[WriterSample]) -> str:
+    rows = [
+        (
+            sample.size,
+            sample.writers,
+            sample.saves,
+            f"{sample.per_second:.1f}",
+            f"{percentile(sample.latencies, 50) * 1000:.0f}" if sample.latencies else "–",
+            f"{percentile(sample.latencies, 95) * 1000:.0f}" if sample.latencies else "–",
+            ", ".join(f"{name}: {count}" for name, count in sorted(sample.errors.items())) or "0",
+        )
+        for sample in samples
+    ]
+    return markdown_table(
+        ("size", "writers", "saves", "saves/s", "median ms", "p95 ms", "failed saves"), rows, right={1, 2, 3, 4, 5}
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -516,7 +637,7 @@ def machine_notes() -> str:
     )
 
 
-def report(samples: list[Sample], info: dict, args) -> str:
+def report(samples: list[Sample], info: dict, args, writer_samples: t.Sequence[WriterSample] = ()) -> str:
     when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     workload = "; ".join(
         f"{size}: {counts.get('measure', '?')} measures, {counts.get('milestone', '?')} milestones, "
@@ -542,6 +663,15 @@ def report(samples: list[Sample], info: dict, args) -> str:
         targets_table(targets(samples)),
         "",
     ]
+    if writer_samples:
+        lines += [
+            f"Concurrent writers: each of {writer_samples[0].writers} threads loads its own measure's edit form and "
+            "saves one field with the version it read, in a loop (a save = form + skey + edit). Saves of different "
+            "measures share no entity, so none should fail; the roll-up sums are updated by folds afterwards.",
+            "",
+            writers_table(writer_samples),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -558,11 +688,12 @@ def run(args) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     samples: list[Sample] = []
+    writer_samples: list[WriterSample] = []
     info: dict = {}
     temp = Path(tempfile.mkdtemp(prefix="fahrplan-bench-"))
 
     def write(partial: str = "") -> str:
-        text = report(samples, info, args)
+        text = report(samples, info, args, writer_samples)
         if partial:
             text = f"**Partial:** {partial}\n\n{text}"
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -572,7 +703,7 @@ def run(args) -> int:
     try:
         for index, size in enumerate(sizes):
             with contextlib.ExitStack() as stack:
-                samples += bench_size(size, args, stack, temp, info)
+                samples += bench_size(size, args, stack, temp, info, writer_samples)
                 say(f"[{size}] stopping its processes …")
             if index < len(sizes) - 1:
                 write(f"measured {', '.join(sizes[: index + 1])} of {', '.join(sizes)} so far.")
@@ -615,6 +746,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", type=int, default=100, help="requests per cold row (default: 100)")
     parser.add_argument("--seconds", type=float, default=20.0, help="at most this long per row (default: 20)")
     parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per page (default: 20)")
+    parser.add_argument("--writers", type=int, default=10, help="concurrent writers (default: 10; 0: none)")
+    parser.add_argument("--writer-seconds", type=float, default=15.0, help="how long they write (default: 15)")
     parser.add_argument("--out", type=Path, default=ARTIFACT, help="the Markdown report (default: .artifacts/bench.md)")
     parser.add_argument("--generate", metavar="SIZE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -290,7 +290,11 @@ def world(app) -> World:
 
 def measure_payload(w: "World", **values: str) -> dict[str, str]:
     """Form values for a new draft measure of department A (as vi-admin posts them), with ``values`` on top."""
-    r = w.roadmap
+    return measure_payload_for(w.roadmap, **values)
+
+
+def measure_payload_for(r: Roadmap, **values: str) -> dict[str, str]:
+    """:func:`measure_payload` for a roadmap without logged-in sessions."""
     return {
         "name": unique("Maßnahme"),
         "lead_department": urlsafe(r.dept_a),

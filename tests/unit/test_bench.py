@@ -149,3 +149,20 @@ def test_nginx_config_serves_the_folder_in_the_foreground(tmp_path):
     config = bench.nginx_config(tmp_path, 8999, run_as_root=False)
     assert "daemon off;" in config and "listen 127.0.0.1:8999;" in config and f"root {tmp_path}/www;" in config
     assert "user root;" not in config
+
+
+def test_writers_table_reports_saves_per_second_and_failed_saves():
+    ok = bench.WriterSample("S", 10, 200, {}, [0.05] * 200, 20.0)
+    bad = bench.WriterSample("L", 10, 150, {"HTTP 500": 12, "edit": 3}, [0.2] * 165, 30.0)
+    lines = bench.writers_table([ok, bad]).splitlines()
+    assert [cell.strip() for cell in lines[0].split("|")[1:-1]] == [
+        "size",
+        "writers",
+        "saves",
+        "saves/s",
+        "median ms",
+        "p95 ms",
+        "failed saves",
+    ]
+    assert [cell.strip() for cell in lines[2].split("|")[1:-1]] == ["S", "10", "200", "10.0", "50", "50", "0"]
+    assert [cell.strip() for cell in lines[3].split("|")[1:-1]][3:] == ["5.0", "200", "200", "HTTP 500: 12, edit: 3"]

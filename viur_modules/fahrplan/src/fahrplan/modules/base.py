@@ -1,13 +1,15 @@
 """The base of the roadmap modules: row-level rights and public visibility for every render."""
 
+import json
 import typing as t
 
-from viur.core import current, db, errors
+from viur.core import current, db, errors, exposed
 from viur.core.prototypes import List
 from viur.core.skeleton import SkeletonInstance
 
 from ..services import history, portal, rights
 from ..services.rollup import dest_key
+from ..types import ChangedMeanwhile
 
 
 class RoadmapList(List):
@@ -60,6 +62,26 @@ class RoadmapList(List):
         return self.reads_internal() or skel[self.public_bone] == self.public_value
 
     # --- Changes ------------------------------------------------------------------------------
+
+    @exposed
+    def edit(self, *args, **kwargs) -> t.Any:
+        """
+        viur-core's edit, with the refusal of a save over a newer version (see
+        :class:`fahrplan.skeletons.common.VersionBone`) as the ViUR admin shows it: the form comes back with the
+        error, plus ``reason`` and ``descr``, which the admin shows as a message. A conflict found only inside the
+        write's transaction (a save in the same instant) is answered 409. (viur-core's edit checks the skey.)
+        """
+        if args:
+            kwargs.pop("key", None)  # the entry is the one in the URL; a form field "key" changes nothing
+        try:
+            result = super().edit(*args, **kwargs)
+        except ChangedMeanwhile as conflict:
+            raise Conflict(conflict.message) from conflict
+        except RuntimeError as exc:  # every attempt of the write's transaction collided: nothing was written
+            if str(exc) != TRANSACTION_GAVE_UP:
+                raise
+            raise Conflict(BUSY) from exc
+        return with_conflict_message(result)
 
     def department_of(self, skel: SkeletonInstance) -> t.Any:
         """Key of the department that leads this entry (None: no department; only root/ciio may change it)."""
@@ -135,3 +157,38 @@ def measure_department(measure_key: t.Any) -> t.Any:
 def relation_key(skel: SkeletonInstance, bone: str) -> t.Any:
     value = skel[bone] if bone in skel else None
     return value["dest"]["key"] if value else None
+
+
+class Conflict(errors.HTTPException):
+    """HTTP 409: the entry was saved by someone else after this save's version was read."""
+
+    def __init__(self, descr: str):
+        super().__init__(status=409, name="Conflict", descr=descr)
+
+
+CONFLICT_REASON = "Zwischenzeitlich geändert"
+TRANSACTION_GAVE_UP = "Maximum transaction retries exceeded"
+"""What viur-core's ``db.run_in_transaction`` raises when every attempt collided (nothing was committed)."""
+BUSY = (
+    "Dieser Eintrag wurde im selben Moment von anderen gespeichert; Ihre Änderungen sind nicht gespeichert. "
+    "Bitte laden Sie ihn neu und speichern Sie erneut."
+)
+
+
+def with_conflict_message(result: t.Any) -> t.Any:
+    """A JSON edit form refused for its version gets ``reason`` and ``descr`` (what the admin shows as a message)."""
+    if not isinstance(result, str) or not result.startswith("{") or '"version"' not in result:
+        return result
+    try:
+        body = json.loads(result)
+    except ValueError:
+        return result
+    messages = [
+        error["errorMessage"]
+        for error in body.get("errors") or []
+        if (error.get("fieldPath") or [None])[0] == "version"
+    ]
+    if not messages or body.get("action") != "edit":
+        return result
+    body["reason"], body["descr"] = CONFLICT_REASON, messages[0]
+    return json.dumps(body)

@@ -4,8 +4,8 @@ Request and response rules that hold for every module and render of a host app (
 
 Malformed input is refused before any module sees it (:func:`refuse_malformed`, viur-core's
 ``conf.request_preprocessor``): a query string or path that is not valid UTF-8 after percent-decoding, a
-``cursor`` that is not a cursor, a numeric key beyond the datastore's 64-bit ids. Each gets a clear 400 or 404
-instead of a traceback from deep inside the datastore client.
+``cursor`` that is not a cursor, a numeric key beyond the datastore's 64-bit ids, a repeated ``skey``. Each gets
+a clear 400 or 404 instead of a traceback from deep inside the datastore client.
 
 A response that sets a cookie, or that was made for a request carrying the session cookie, may differ per
 person (a logged-in editor, an anonymous session holding an skey). No shared or edge cache may keep it:
@@ -69,6 +69,8 @@ def refuse_malformed(path: str) -> str:
     )
     if error := malformed(raw_path, environ.get("QUERY_STRING", "")):
         raise error
+    if len(current.request.get().request.params.getall("skey")) > 1:
+        raise errors.BadRequest("Das Feld skey darf nur einmal gesendet werden.")
     return _previous_preprocessor(path) if _previous_preprocessor else path
 
 

@@ -1,12 +1,14 @@
 """Measures: editors work on their department's measures, the CIIO office publishes."""
 
 import datetime
+import json
 import logging
 
-from viur.core import CallDeferred, PeriodicTask, current, db, errors, exposed, force_post, skey
+from viur.core import PeriodicTask, current, db, errors, exposed, force_post, skey
 from viur.core.skeleton import SkeletonInstance
 
-from ..services import rights, rollup
+from ..services import jobs, rights, rollup
+from . import tasks
 from .base import RoadmapList, relation_key
 
 
@@ -48,17 +50,29 @@ class Measure(RoadmapList):
     @force_post
     @skey
     def recompute(self, **kwargs) -> str:
-        """Rebuild all roll-ups from scratch (idempotent repair; root and the CIIO office only)."""
+        """
+        Rebuild all roll-ups from scratch (idempotent repair; root and the CIIO office only). Answers at once with
+        the job's state and its progress URL; a second call while it runs returns the running job.
+        """
         if not rights.can_publish(current.user.get()):
             raise errors.Unauthorized()
-        recompute_rollups()
-        return self.render.renderEntry(None, "recompute_started") if hasattr(self.render, "renderEntry") else "OK"
+        state, started = tasks.start_recompute()
+        return self._job_report(state, started=started)
 
+    @exposed
+    def recompute_status(self, **kwargs) -> str:
+        """The state of the roll-up recompute: ``state`` (running, done, failed), ``done`` and ``total`` measures."""
+        if not rights.can_publish(current.user.get()):
+            raise errors.Unauthorized()
+        return self._job_report(jobs.status(tasks.RECOMPUTE))
 
-@CallDeferred
-def recompute_rollups() -> None:
-    """Deferred: rebuild every roll-up (see :func:`fahrplan.services.rollup.recompute_all`)."""
-    rollup.recompute_all()
+    def _job_report(self, state: dict, **extra) -> str:
+        current.request.get().response.headers["Content-Type"] = "application/json"
+        current.request.get().response.headers["Cache-Control"] = "no-store"
+        report = {**state, **extra, "progress_url": f"/json/{self.moduleName}/recompute_status"}
+        if report["state"] == "done":  # on the local server the job is finished before the answer goes out
+            report["progress"] = 100
+        return json.dumps(report)
 
 
 @PeriodicTask(interval=datetime.timedelta(hours=1))

@@ -20,10 +20,12 @@ How it works (maintained on write, never recomputed per page view):
 The pure functions at the top are unit-tested without a database.
 """
 
+import contextlib
 import datetime
 import json
 import logging
 import re
+import time
 import typing as t
 import zoneinfo
 
@@ -331,76 +333,156 @@ def contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], 
     }
 
 
-def refresh_measure(measure_key, today: datetime.date | None = None) -> dict | None:
-    """
-    Recompute a measure's derived fields and move its contribution in all roll-ups, in one transaction.
+REFRESH_ROUNDS = 5
+"""How often a refresh re-reads a measure's milestones when they changed while it ran."""
 
-    Safe to call any number of times; returns the new contribution (None if the measure is gone).
+
+def refresh_measure(measure_key, today: datetime.date | None = None, attempt: int = 0) -> dict | None:
+    """
+    Recompute a measure's derived fields and move its contribution in all roll-ups; safe to call any number of
+    times, from any number of threads. Never raises for contention: a write is never answered with an error
+    after its data was stored (the refresh is retried in a deferred task, and the hourly sweep catches up).
+
+    Returns the new contribution, or None when the measure is gone or another thread of this process is
+    refreshing it right now (that thread then refreshes it once more, so this call's change is included).
+    """
+    from . import sums
+
+    result: list[dict | None] = [None]
+
+    def job() -> None:
+        result[0] = _refresh_until_stable(measure_key, today)
+
+    try:
+        sums.coalescer.run(("measure", measure_key), job)
+    except Exception:  # contention that outlasted the retries, or the datastore went away meanwhile
+        logging.exception(f"refresh of {measure_key!r} failed; retried in a deferred task")
+        _mark_pending(measure_key)
+        if attempt < RETRIES:
+            refresh_later(measure_key, attempt + 1)
+        return None
+    schedule_fold()
+    return result[0]
+
+
+def _refresh_until_stable(measure_key, today: datetime.date | None) -> dict | None:
+    """
+    Refresh in a transaction that reads the measure and its milestones by key; then check that no milestone
+    was added or removed meanwhile (a query cannot run in that transaction), and refresh again if one was.
     """
     db = _db()
     today = today or datetime.datetime.now(LOCAL_TZ).date()
-    milestones = milestones_of(measure_key)
-    kpis = _sync_children_visibility(measure_key, milestones)
+    new = None
+    for _ in range(REFRESH_ROUNDS):
+        milestone_keys = [found.key for found in referencing("milestone", "measure", measure_key).iter(keys_only=True)]
+        kpis = _sync_children_visibility(measure_key, milestone_keys)
+        new = db.run_in_transaction(_refresh_txn, measure_key, milestone_keys, kpis, today)
+        now = {found.key for found in referencing("milestone", "measure", measure_key).iter(keys_only=True)}
+        if now == set(milestone_keys):
+            break
+    return new
 
-    def txn():
+
+def _refresh_txn(measure_key, milestone_keys: list, kpis: list, today: datetime.date) -> dict | None:
+    from . import sums
+
+    db = _db()
+    entity = db.get(measure_key)
+    if entity is None:
+        return None
+    milestones = list(by_key(db.get(milestone_keys)).values()) if milestone_keys else []
+    goal_keys = dest_keys(entity.get("goals"))
+    goals = by_key(db.get(goal_keys)) if goal_keys else {}
+    derived = derive(entity, milestones, today)
+    new = contribution(entity, derived, goals)
+    old = _loads(entity.get("rollup"))
+    seq = int(entity.get("rollup_seq") or 0)
+    if new != old:
+        seq += 1
+        sums.record(measure_key, seq, old, new)
+    entity.update(derived)
+    entity.update(indexes(entity, new))
+    entity["child_keys"] = child_keys(milestones, kpis)
+    entity["synced_at"] = datetime.datetime.now(datetime.UTC)
+    entity["rollup"] = json.dumps(new)
+    entity["rollup_seq"] = seq
+    entity["rollup_pending"] = False
+    db.put(entity)
+    return new
+
+
+def _mark_pending(measure_key) -> None:
+    """Best effort: flag a measure whose refresh failed, for the sweep (:func:`refresh_pending`)."""
+    db = _db()
+
+    def txn() -> None:  # in a transaction: a plain read-modify-write could undo an editor's concurrent save
         entity = db.get(measure_key)
-        if entity is None:
-            return None
-        goal_keys = dest_keys(entity.get("goals"))
-        goals = by_key(db.get(goal_keys)) if goal_keys else {}
-        derived = derive(entity, milestones, today)
-        new = contribution(entity, derived, goals)
-        old = _loads(entity.get("rollup"))
-        _move(old, new)
-        entity.update(derived)
-        entity.update(indexes(entity, new))
-        entity["child_keys"] = child_keys(milestones, kpis)
-        entity["synced_at"] = datetime.datetime.now(datetime.UTC)
-        entity["rollup"] = json.dumps(new)
-        db.put(entity)
-        return new
+        if entity is not None:
+            entity["rollup_pending"] = True
+            db.put(entity)
 
-    return db.run_in_transaction(txn)
+    try:
+        db.run_in_transaction(txn)
+    except Exception:
+        logging.exception(f"could not flag {measure_key!r} for a later refresh")
+
+
+def refresh_pending() -> int:
+    """Refresh every measure flagged by a failed refresh; returns how many."""
+    db = _db()
+    keys = [found.key for found in db.Query("measure").filter("rollup_pending =", True).iter(keys_only=True)]
+    for key in keys:
+        refresh_measure(key)
+    return len(keys)
 
 
 def remove_measure(measure_key) -> None:
     """Take a (deleted) measure's last contribution out of all roll-ups."""
+    from . import sums
+
     db = _db()
 
     def txn():
         entity = db.get(measure_key)
         if entity is None:
             return
-        _move(_loads(entity.get("rollup")), None)
+        old = _loads(entity.get("rollup"))
+        seq = int(entity.get("rollup_seq") or 0) + 1
+        sums.record(measure_key, seq, old, None)
         entity["rollup"] = json.dumps(None)
+        entity["rollup_seq"] = seq
         db.put(entity)
 
     db.run_in_transaction(txn)
+    schedule_fold()
 
 
-def _move(old: dict | None, new: dict | None) -> None:
-    """Within a transaction: replace ``old`` by ``new`` in the sums of every target either counts for."""
-    db = _db()
-    changes = diff_targets(old, new)
-    if not changes:
-        return
-    keys = [_target_key(target) for target in changes]
-    found = by_key(db.get(keys))
-    for key, (old_factor, new_factor) in zip(keys, changes.values(), strict=True):
-        entity = found.get(key)
-        if entity is None:
-            if key.kind != STATS_KIND:
-                continue  # the goal or programme was deleted meanwhile
-            entity = db.Entity(key)
-        sums = _loads(entity.get("rollup"))
-        if old_factor is not None:
-            sums = apply_contribution(sums, old, old_factor, -1)
-        if new_factor is not None:
-            sums = apply_contribution(sums, new, new_factor, +1)
-        entity["rollup"] = json.dumps(sums)
-        entity["progress"] = progress_of(sums, "all")
-        entity["progress_public"] = progress_of(sums, "public")
-        db.put(entity)
+def schedule_fold() -> None:
+    """Apply the logged roll-up changes soon: right after this request locally, within seconds in production."""
+    from google.api_core import exceptions
+
+    from ..modules import tasks
+
+    with contextlib.suppress(exceptions.AlreadyExists):  # a fold of this interval is queued already
+        tasks.fold(_name=f"rollup-fold-{int(time.time() // FOLD_EVERY)}", _countdown=FOLD_EVERY)
+
+
+RETRIES = 3
+"""Deferred retries of a failed refresh; after them, the periodic sweep refreshes the flagged measure."""
+
+
+def refresh_later(measure_key, attempt: int) -> None:
+    from viur.core import current
+
+    from ..modules import tasks
+
+    if current.request.get() is None:
+        return  # outside a request a deferred call would run at once, i.e. retry without a pause: leave it to the sweep
+    tasks.refresh(measure_key, attempt, _countdown=10 * attempt)
+
+
+FOLD_EVERY = 2
+"""Seconds between folds in production (changes of that interval share one task)."""
 
 
 def child_keys(milestones: t.Iterable[t.Any], kpis: t.Iterable[t.Any]) -> list[str]:
@@ -411,26 +493,37 @@ def child_keys(milestones: t.Iterable[t.Any], kpis: t.Iterable[t.Any]) -> list[s
     return [child.key.to_legacy_urlsafe().decode() for child in [*milestones, *kpis]]
 
 
-def _sync_children_visibility(measure_key, milestones: t.Sequence) -> list:
+def _sync_children_visibility(measure_key, milestone_keys: t.Sequence) -> list:
     """Milestones, KPIs and readings are public exactly when their measure is published; returns the KPIs."""
     db = _db()
     measure = db.get(measure_key)
     public = bool(measure) and measure.get("publication") == PublicationState.PUBLISHED
+    milestones = list(by_key(db.get(list(milestone_keys))).values()) if milestone_keys else []
     kpis = referencing("kpi", "measure", measure_key).run(limit=1000)
     children = [*milestones, *kpis]
-    stale = [child for child in children if bool(child.get("is_public")) != public]
-    for child in stale:
-        child["is_public"] = public
-    if stale:
-        db.put(stale)
+    stale = [child.key for child in children if bool(child.get("is_public")) != public]
+    for start in range(0, len(stale), 400):
+        _set_public(stale[start : start + 400], public)
     # Readings follow their KPI; they only need touching when the KPI's visibility just changed.
-    for kpi in (child for child in stale if child.key.kind == "kpi"):
-        readings = list(referencing("kpi_reading", "kpi", kpi.key).run(limit=100000))
-        for reading in readings:
-            reading["is_public"] = public
+    for kpi_key in (key for key in stale if key.kind == "kpi"):
+        readings = [found.key for found in referencing("kpi_reading", "kpi", kpi_key).iter(keys_only=True)]
         for start in range(0, len(readings), 400):
-            db.put(readings[start : start + 400])
+            _set_public(readings[start : start + 400], public)
     return kpis
+
+
+def _set_public(keys: list, public: bool) -> None:
+    """Set ``is_public`` of the entities of ``keys`` in a transaction (never undoing an editor's concurrent save)."""
+    db = _db()
+
+    def txn() -> None:
+        entities = [entity for entity in db.get(keys) if bool(entity.get("is_public")) != public]
+        for entity in entities:
+            entity["is_public"] = public
+        if entities:
+            db.put(entities)
+
+    db.run_in_transaction(txn)
 
 
 def stats() -> dict:
@@ -440,27 +533,20 @@ def stats() -> dict:
     return _loads(entity.get("rollup")) if entity else apply_contribution(None, None, 1, 1)
 
 
-def recompute_all(today: datetime.date | None = None) -> int:
+def recompute_all(today: datetime.date | None = None, holder: str = "recompute") -> int:
     """
-    Rebuild every roll-up from scratch: zero all sums, forget all contributions, refresh each measure.
+    Refresh every measure, then rebuild every sum from the measures' contributions (see
+    :func:`fahrplan.services.sums.rebuild`). Idempotent, and correct while editors keep saving; the admin's
+    "recompute" runs it as a deferred job in chunks (:mod:`fahrplan.services.jobs`). Returns the number of
+    measures refreshed.
+    """
+    from . import sums
 
-    Idempotent; run it as a repair task. Returns the number of measures refreshed.
-    """
     db = _db()
-    for kind in ("goal", "programme"):
-        for entity in db.Query(kind).iter():
-            entity["rollup"] = json.dumps(None)
-            entity["progress"] = 0.0
-            entity["progress_public"] = 0.0
-            db.put(entity)
-    db.delete(db.Key(STATS_KIND, STATS_NAME))
     count = 0
     for found in db.Query("measure").iter(keys_only=True):  # keys-only entities, not keys
-        key = found.key
-        entity = db.get(key)
-        entity["rollup"] = json.dumps(None)
-        db.put(entity)
-        refresh_measure(key, today)
+        refresh_measure(found.key, today)
         count += 1
+    sums.rebuild(holder)
     logging.info(f"roll-up recomputed for {count} measures")
     return count

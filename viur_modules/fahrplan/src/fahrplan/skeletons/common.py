@@ -1,15 +1,19 @@
 """Building blocks shared by the skeletons: choice dicts from enums, common bones, validation helpers."""
 
+import datetime
 import enum
 import math
 import typing as t
+import zoneinfo
 
 import nh3
 from viur.core import i18n
-from viur.core.bones import BaseBone, NumericBone, SelectBone, StringBone, TextBone, UriBone
+from viur.core.bones import BaseBone, NumericBone, RelationalBone, SelectBone, StringBone, TextBone, UriBone
 from viur.core.bones.base import ReadFromClientError, ReadFromClientErrorSeverity
 
-from ..types import PublicationState
+from ..types import ChangedMeanwhile, PublicationState
+
+LOCAL_TZ = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
 def choices(enum_cls: type[enum.Enum]) -> dict[str, str]:
@@ -68,6 +72,102 @@ class NumberBone(NumericBone):
         elif not isinstance(value, (int, float)) or isinstance(value, bool):
             return None, [field_error(bone_name, "Bitte eine Zahl eingeben.")]
         return super().singleValueFromClient(value, skel, bone_name, client_data)
+
+
+class RelationBone(RelationalBone):
+    """
+    A relation whose client value must be a well-formed key of its kind. viur-core passes any string to the
+    datastore, so ``0`` (no valid id), a negative or too large id, or a key of another kind answered HTTP 500
+    ("Key path id is invalid"); here each is a field error.
+    """
+
+    MAX_ID = 2**63 - 1
+
+    def singleValueFromClient(self, value, skel, bone_name, client_data):
+        dest = value.get("key") if isinstance(value, dict) else value
+        if isinstance(dest, str) and dest and not self.well_formed(dest):
+            return self.getEmptyValue(), [
+                ReadFromClientError(ReadFromClientErrorSeverity.Invalid, "Ungültiger Verweis: kein Eintrag dieser Art.")
+            ]
+        return super().singleValueFromClient(value, skel, bone_name, client_data)
+
+    def well_formed(self, text: str) -> bool:
+        from viur.core import db
+
+        try:
+            key = db.key_helper(text, self.kind)
+        except Exception:  # viur-core raises ValueError, the datastore client TypeError or binascii errors
+            return False
+        if key.kind != self.kind:
+            return False
+        ident = key.id_or_name
+        return 0 < ident <= self.MAX_ID if isinstance(ident, int) else bool(ident)
+
+
+class VersionBone(NumericBone):
+    """
+    The version an entry was read at: optimistic concurrency for every save.
+
+    Every write stores the next version (in its transaction, see :meth:`performMagic`). The edit form carries the
+    version it was loaded at (the bone is hidden but not read-only, so the ViUR admin posts it back); a save based
+    on an older version than the stored one is refused, naming who saved the newer one and when, so that no
+    save silently undoes another. A client that does not send a version is checked against the version its own
+    request read (which protects the request, not the editor's whole session).
+    """
+
+    BY = "version_by"
+    AT = "version_at"
+    """Raw properties beside the version: who wrote it and when (for the refusal's message)."""
+
+    def __init__(self, **kwargs: t.Any):
+        super().__init__(
+            descr="Version",
+            visible=False,
+            readOnly=False,
+            defaultValue=0,
+            precision=0,
+            min=0,
+            max=2**53,
+            **kwargs,
+        )
+
+    def fromClient(self, skel, name, data):
+        errors = super().fromClient(skel, name, data)
+        if errors or name not in data:
+            return errors
+        if conflict := self.conflict(skel.dbEntity, name, skel[name]):
+            return [ReadFromClientError(ReadFromClientErrorSeverity.Invalid, conflict.message)]
+        return []
+
+    def performMagic(self, skel, name, isAdd):
+        """Within the write's transaction: refuse a stale save, then count the version up."""
+        stored = skel.dbEntity.get(name)
+        # viur-core retries a collided transaction with the same accessed values, in which the first attempt
+        # already counted the version up: the version this save is based on is kept aside once.
+        sent = skel.accessedValues.setdefault(f"_{name}_based_on", skel.accessedValues.get(name, stored))
+        if not isAdd and (conflict := self.conflict(skel.dbEntity, name, sent)):
+            raise conflict
+        skel.accessedValues[name] = int(stored or 0) + 1
+        from viur.core import current
+
+        user = current.user.get()
+        skel.dbEntity[self.BY] = user["name"] if user else "System"
+        skel.dbEntity[self.AT] = datetime.datetime.now(datetime.UTC)
+        skel.dbEntity.exclude_from_indexes = set(skel.dbEntity.exclude_from_indexes) | {self.BY, self.AT}
+
+    def conflict(self, stored_entity: t.Mapping | None, name: str, sent: t.Any) -> ChangedMeanwhile | None:
+        """The refusal when ``sent`` is not the stored version (None when it is, or nothing is stored yet)."""
+        stored = (stored_entity or {}).get(name)
+        if stored is None or sent in (None, ""):
+            return None
+        try:
+            if int(sent) == int(stored):
+                return None
+        except (TypeError, ValueError):
+            pass
+        at = (stored_entity or {}).get(self.AT) or (stored_entity or {}).get("changedate")
+        when = at.astimezone(LOCAL_TZ).strftime("%d.%m.%Y um %H:%M Uhr") if at else None
+        return ChangedMeanwhile(int(stored), str(sent), (stored_entity or {}).get(self.BY), when)
 
 
 RICH_TEXT_TAGS = frozenset(
@@ -192,7 +292,9 @@ __all__ = [
     "BaseBone",
     "LinesBone",
     "NumberBone",
+    "RelationBone",
     "RichTextBone",
+    "VersionBone",
     "sanitise_html",
     "add_errors",
     "checked_from_client",

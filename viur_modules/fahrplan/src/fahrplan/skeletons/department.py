@@ -1,17 +1,20 @@
 """Departments (Dezernat → Fachbereich/Amt → Team): who leads and takes part in measures."""
 
 from viur.core import i18n
-from viur.core.bones import EmailBone, PhoneBone, RelationalBone, SelectBone, StringBone, TextBone
+from viur.core.bones import EmailBone, PhoneBone, SelectBone, StringBone, TextBone
 from viur.core.bones.base import UniqueLockMethod, UniqueValue
 from viur.core.skeleton import Skeleton
 
-from .common import LinesBone, url_bone
+from .common import LinesBone, RelationBone, VersionBone, url_bone
 
 LEVELS = {"dezernat": "Dezernat", "fachbereich": "Fachbereich / Amt", "team": "Team"}
 
 
 class DepartmentAbstractSkel(Skeleton):
     """A unit of the city administration, with the public contact data of the analogue channel."""
+
+    version = VersionBone()
+    """Counted up by every save; a save based on an older version is refused (optimistic concurrency)."""
 
     name = StringBone(
         descr=i18n.translate("fahrplan.bone.name", "Name"),
@@ -33,7 +36,7 @@ class DepartmentAbstractSkel(Skeleton):
         required=True,
     )
 
-    parent = RelationalBone(
+    parent = RelationBone(
         descr=i18n.translate("fahrplan.department.parent", "Übergeordnete Einheit"),
         kind="department",
         module="department",

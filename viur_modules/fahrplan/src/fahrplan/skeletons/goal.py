@@ -1,17 +1,29 @@
 """Goals: strategic goals (Leitziele) with sub-goals (Teilziele) and measurable targets."""
 
 from viur.core import i18n
-from viur.core.bones import JsonBone, RelationalBone, SelectBone, StringBone, TextBone
+from viur.core.bones import JsonBone, SelectBone, StringBone, TextBone
 from viur.core.skeleton import Skeleton, SkeletonInstance
 
 from ..services import goals
-from .common import NumberBone, RichTextBone, add_errors, field_error, publication_bone, weight_bone
+from .common import (
+    NumberBone,
+    RelationBone,
+    RichTextBone,
+    VersionBone,
+    add_errors,
+    field_error,
+    publication_bone,
+    weight_bone,
+)
 
 LEVELS = {"goal": "Leitziel", "subgoal": "Teilziel"}
 
 
 class GoalAbstractSkel(Skeleton):
     """A node of the goal tree; measures attach to sub-goals, progress rolls up to the top."""
+
+    version = VersionBone()
+    """Counted up by every save; a save based on an older version is refused (optimistic concurrency)."""
 
     name = StringBone(
         descr=i18n.translate("fahrplan.bone.name", "Name"),
@@ -25,7 +37,7 @@ class GoalAbstractSkel(Skeleton):
         max_length=20,
     )
 
-    parent = RelationalBone(
+    parent = RelationBone(
         descr=i18n.translate("fahrplan.goal.parent", "Übergeordnetes Ziel"),
         kind="goal",
         module="goal",
@@ -59,7 +71,7 @@ class GoalAbstractSkel(Skeleton):
         max_length=2000,
     )
 
-    programmes = RelationalBone(
+    programmes = RelationBone(
         descr=i18n.translate("fahrplan.bone.programmes", "Programme"),
         kind="programme",
         module="programme",

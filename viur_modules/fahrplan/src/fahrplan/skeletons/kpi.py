@@ -5,7 +5,6 @@ from viur.core.bones import (
     BooleanBone,
     DateBone,
     JsonBone,
-    RelationalBone,
     SelectBone,
     StringBone,
     TextBone,
@@ -14,7 +13,7 @@ from viur.core.skeleton import Skeleton, SkeletonInstance
 
 from ..services import cascade, history, kpis, rollup, validation
 from ..types import KpiDirection, Rating
-from .common import NumberBone, checked_from_client, choices, reason_bone
+from .common import NumberBone, RelationBone, VersionBone, checked_from_client, choices, reason_bone
 
 WATCHED_FOR_REASON = ("target_value", "target_date")
 
@@ -22,14 +21,17 @@ WATCHED_FOR_REASON = ("target_value", "target_date")
 class KpiAbstractSkel(Skeleton):
     """A KPI with baseline and target; its rating is re-derived whenever it or a reading is written."""
 
-    measure = RelationalBone(
+    version = VersionBone()
+    """Counted up by every save; a save based on an older version is refused (optimistic concurrency)."""
+
+    measure = RelationBone(
         descr=i18n.translate("fahrplan.kpi.measure", "Maßnahme"),
         kind="measure",
         module="measure",
         refKeys={"name", "external_id", "lead_department", "publication"},
     )
 
-    goal = RelationalBone(
+    goal = RelationBone(
         descr=i18n.translate("fahrplan.kpi.goal", "Ziel"),
         kind="goal",
         module="goal",
@@ -156,7 +158,10 @@ class KpiSkel(KpiAbstractSkel):
 class ReadingAbstractSkel(Skeleton):
     """One reading of a KPI. Late readings (for a past quarter) are welcome: the series is kept by date."""
 
-    kpi = RelationalBone(
+    version = VersionBone()
+    """Counted up by every save; a save based on an older version is refused (optimistic concurrency)."""
+
+    kpi = RelationBone(
         descr=i18n.translate("fahrplan.reading.kpi", "Kontrollgröße"),
         kind="kpi",
         module="kpi",

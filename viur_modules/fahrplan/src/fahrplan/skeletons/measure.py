@@ -8,7 +8,6 @@ from viur.core.bones import (
     JsonBone,
     PhoneBone,
     RecordBone,
-    RelationalBone,
     SelectBone,
     StringBone,
     TextBone,
@@ -20,7 +19,9 @@ from ..services import cascade, history, rollup, validation
 from ..types import MeasureStatus, Principle, PrincipleState
 from .common import (
     NumberBone,
+    RelationBone,
     RichTextBone,
+    VersionBone,
     checked_from_client,
     choices,
     publication_bone,
@@ -77,6 +78,9 @@ WATCHED_FOR_REASON = ("status", "planned_start", "planned_end", "actual_start", 
 class MeasureAbstractSkel(Skeleton):
     """A measure with its plan, responsibilities, principles checklist and derived progress."""
 
+    version = VersionBone()
+    """Counted up by every save; a save based on an older version is refused (optimistic concurrency)."""
+
     # --- What ---------------------------------------------------------------------------------
 
     name = StringBone(
@@ -109,7 +113,7 @@ class MeasureAbstractSkel(Skeleton):
 
     # --- Where it belongs ---------------------------------------------------------------------
 
-    goals = RelationalBone(
+    goals = RelationBone(
         descr=i18n.translate("fahrplan.measure.goals", "Teilziele"),
         kind="goal",
         module="goal",
@@ -118,7 +122,7 @@ class MeasureAbstractSkel(Skeleton):
         refKeys={"name", "code", "level"},
     )
 
-    programme = RelationalBone(
+    programme = RelationBone(
         descr=i18n.translate("fahrplan.measure.programme", "Programm"),
         kind="programme",
         module="programme",
@@ -126,7 +130,7 @@ class MeasureAbstractSkel(Skeleton):
         refKeys={"name", "short_code"},
     )
 
-    lead_department = RelationalBone(
+    lead_department = RelationBone(
         descr=i18n.translate("fahrplan.measure.lead_department", "Federführung"),
         kind="department",
         module="department",
@@ -134,7 +138,7 @@ class MeasureAbstractSkel(Skeleton):
         refKeys={"name", "short_code", "email", "phone", "postal_address"},
     )
 
-    departments = RelationalBone(
+    departments = RelationBone(
         descr=i18n.translate("fahrplan.measure.departments", "Beteiligte Ämter"),
         kind="department",
         module="department",

@@ -1,12 +1,12 @@
 """Milestones (Zwischenziele) of a measure: dated, weighted steps that drive its progress."""
 
 from viur.core import i18n
-from viur.core.bones import BooleanBone, DateBone, RelationalBone, SelectBone, StringBone, TextBone
+from viur.core.bones import BooleanBone, DateBone, SelectBone, StringBone, TextBone
 from viur.core.skeleton import Skeleton, SkeletonInstance
 
 from ..services import history, rollup, validation
 from ..types import MilestoneState
-from .common import checked_from_client, choices, reason_bone, weight_bone
+from .common import RelationBone, VersionBone, checked_from_client, choices, reason_bone, weight_bone
 
 WATCHED_FOR_REASON = ("planned_date", "actual_date", "state")
 
@@ -14,7 +14,10 @@ WATCHED_FOR_REASON = ("planned_date", "actual_date", "state")
 class MilestoneAbstractSkel(Skeleton):
     """A milestone; its measure's progress and delay are re-derived whenever it is written or deleted."""
 
-    measure = RelationalBone(
+    version = VersionBone()
+    """Counted up by every save; a save based on an older version is refused (optimistic concurrency)."""
+
+    measure = RelationBone(
         descr=i18n.translate("fahrplan.milestone.measure", "Maßnahme"),
         kind="measure",
         module="measure",

@@ -5,11 +5,14 @@ from viur.core.bones import JsonBone, StringBone
 from viur.core.bones.base import UniqueLockMethod, UniqueValue
 from viur.core.skeleton import Skeleton
 
-from .common import NumberBone, RichTextBone, publication_bone, url_bone
+from .common import NumberBone, RichTextBone, VersionBone, publication_bone, url_bone
 
 
 class ProgrammeAbstractSkel(Skeleton):
     """A bundled plan with its source document; carries the rolled-up progress of its measures."""
+
+    version = VersionBone()
+    """Counted up by every save; a save based on an older version is refused (optimistic concurrency)."""
 
     name = StringBone(
         descr=i18n.translate("fahrplan.bone.name", "Name"),

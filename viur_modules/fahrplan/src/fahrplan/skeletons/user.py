@@ -1,8 +1,10 @@
 """The user skeleton: viur-core's, plus the departments an editor works for."""
 
 from viur.core import conf, i18n
-from viur.core.bones import RelationalBone, SelectBone
+from viur.core.bones import SelectBone
 from viur.core.modules.user import UserSkel as CoreUserSkel
+
+from .common import RelationBone
 
 
 class UserSkel(CoreUserSkel):
@@ -19,7 +21,7 @@ class UserSkel(CoreUserSkel):
     """viur-core preselects the first configured role (``root``) in the admin's add form; a new user here
     starts with no role at all, so no right is ever granted by leaving a form unchanged."""
 
-    departments = RelationalBone(
+    departments = RelationBone(
         descr=i18n.translate("fahrplan.user.departments", "Ämter (für Redakteure)"),
         kind="department",
         module="department",

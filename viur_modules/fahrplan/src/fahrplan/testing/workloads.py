@@ -76,6 +76,9 @@ def generate(
     workload = _Workload(measures, random.Random(seed), today or datetime.datetime.now(rollup.LOCAL_TZ).date())
     with quiet_client(), Writer() as writer:
         counts = workload.run(EntityFactory(relations=relations), writer)
+    from ..services import sums
+
+    sums.fold_pending()  # the measures' contributions reach the sums now (as after their skeleton writes)
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
 
@@ -196,38 +199,24 @@ class _Workload:
             )
         all_goals = goals + subgoals
         goal_by_key = {goal.key: goal for goal in all_goals}
-        # The roadmap's sums may already count other measures (e.g. the demo): add to them.
-        from viur.core import db
-
-        stats_target = f"{rollup.STATS_KIND}/{rollup.STATS_NAME}"
-        stats = db.get(db.Key(rollup.STATS_KIND, rollup.STATS_NAME)) or db.Entity(
-            db.Key(rollup.STATS_KIND, rollup.STATS_NAME)
-        )
-        sums: dict[str, dict] = {stats_target: rollup._loads(stats.get("rollup"))}
+        for entity in programmes + all_goals:
+            entity["progress"] = entity["progress_public"] = 0.0
+        # The goal tree is stored before any roll-up change that counts for it (a fold skips missing targets).
+        self.emit(departments + programmes + all_goals, factory)
+        self.flush()
+        self.writer.wait()
 
         # --- measures with milestones, KPIs and readings, in chunks -------------------------------
+        # Their contributions reach the sums through the roll-up's change log, exactly as a skeleton write's
+        # do: the generator never writes sums it read, so editors may work while it runs.
         chunk = 500
         for start in range(0, self.count, chunk):
             size = min(chunk, self.count - start)
-            self.measures(factory, start, size, departments, programmes, subgoals, goal_by_key, sums)
-
-        # --- roll-up sums on goals, programmes and the roadmap ------------------------------------
-        for entity in programmes + all_goals:
-            target = rollup._target_name(entity.key)
-            if target in sums:  # a goal no measure counts for keeps no sums, as after a skeleton write
-                entity["rollup"] = json.dumps(sums[target])
-            entity["progress"] = rollup.progress_of(sums.get(target), "all")
-            entity["progress_public"] = rollup.progress_of(sums.get(target), "public")
-        self.emit(departments + programmes + all_goals, factory)
-        roadmap = sums[stats_target]
-        stats["rollup"] = json.dumps(roadmap)
-        stats["progress"] = rollup.progress_of(roadmap, "all")
-        stats["progress_public"] = rollup.progress_of(roadmap, "public")
-        self.pending.append(stats)
+            self.measures(factory, start, size, departments, programmes, subgoals, goal_by_key)
         self.flush()
         return dict(sorted(self.counts.items()))
 
-    def measures(self, factory, start, size, departments, programmes, subgoals, goal_by_key, sums) -> None:
+    def measures(self, factory, start, size, departments, programmes, subgoals, goal_by_key) -> None:
         rng, today = self.rng, self.today
         measure_keys = factory.keys("measure", size)
         milestone_keys = iter(factory.keys("milestone", size * MILESTONES_PER_MEASURE))
@@ -280,8 +269,9 @@ class _Workload:
             contribution = rollup.contribution(measure, derived, goals)
             measure.update(_indexes(measure, contribution))
             measure["rollup"] = json.dumps(contribution)
-            for target, factor in contribution["targets"].items():
-                sums[target] = rollup.apply_contribution(sums.get(target), contribution, factor, +1)
+            measure["rollup_seq"] = 1
+            measure["rollup_pending"] = False
+            self.pending.append(_change(measure.key, contribution))  # not a skeleton's kind: no locks, no relations
             kpi, readings = self.kpi(factory, next(kpi_keys), reading_keys, measure, public)
             measure["child_keys"] = rollup.child_keys(milestones, [kpi])
             measure["synced_at"] = datetime.datetime.now(datetime.UTC)
@@ -365,6 +355,23 @@ class _Workload:
         for reading in readings:
             reading["kpi"] = reference
         return kpi, readings
+
+
+def _change(measure_key, contribution: dict) -> t.Any:
+    """The roll-up change a new measure's first refresh logs (see :func:`fahrplan.services.sums.record`)."""
+    from viur.core import db
+
+    from ..services import sums
+
+    entity = db.Entity(sums.change_key(measure_key, 1), exclude_from_indexes=("old", "new", "measure"))
+    entity.update(
+        measure=measure_key.to_legacy_urlsafe().decode(),
+        seq=1,
+        old=json.dumps(None),
+        new=json.dumps(contribution),
+        created=datetime.datetime.now(datetime.UTC),
+    )
+    return entity
 
 
 def _indexes(measure: t.Any, contribution: dict) -> dict[str, t.Any]:

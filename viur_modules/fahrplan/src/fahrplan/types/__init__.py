@@ -9,9 +9,10 @@ from .enums import (
     PublicationState,
     Rating,
 )
-from .exceptions import FahrplanError, RollupError
+from .exceptions import ChangedMeanwhile, FahrplanError, RollupError
 
 __all__ = [
+    "ChangedMeanwhile",
     "FahrplanError",
     "KpiDirection",
     "MeasureStatus",

@@ -7,3 +7,25 @@ class FahrplanError(Exception):
 
 class RollupError(FahrplanError):
     """A progress roll-up could not be applied (e.g. the measure vanished meanwhile)."""
+
+
+class ChangedMeanwhile(FahrplanError):
+    """
+    A save was based on an older version of the entry than the stored one (optimistic concurrency): someone
+    else saved it after it was loaded. Nothing was written; the editor reloads the entry and applies the change
+    again.
+    """
+
+    def __init__(self, stored: int, sent: str, by: str | None, at: str | None):
+        self.stored, self.sent, self.by, self.at = stored, sent, by, at
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        who = f"von {self.by}" if self.by else "von jemand anderem"
+        when = f" am {self.at}" if self.at else ""
+        return (
+            f"Dieser Eintrag wurde inzwischen {who}{when} geändert (Fassung {self.stored}; Sie haben Fassung "
+            f"{self.sent} bearbeitet). Ihre Änderungen sind nicht gespeichert: bitte laden Sie den Eintrag neu "
+            f"und tragen Sie sie erneut ein."
+        )
