@@ -81,6 +81,10 @@ class EntityFactory:
         ident = key.id_or_name
         entity["name"] = values.get("name", f"{key.kind}/{ident}")
         entity["creationdate"] = entity["changedate"] = self.now
+        if "version" in cls.__boneMap__:  # as after a first skeleton write (see VersionBone)
+            entity["version"] = 1
+            entity["version_by"], entity["version_at"] = "System", self.now
+            entity.exclude_from_indexes = set(entity.exclude_from_indexes) | {"version_by", "version_at"}
         seo = {language: str(ident) for language in conf.i18n.available_languages or [conf.i18n.default_language]}
         viur = db.Entity()
         for bone_name, bone in cls.__boneMap__.items():
