@@ -9,9 +9,10 @@ from .enums import (
     PublicationState,
     Rating,
 )
-from .exceptions import FahrplanError, RollupError
+from .exceptions import DatastoreUnavailable, FahrplanError, RollupError
 
 __all__ = [
+    "DatastoreUnavailable",
     "FahrplanError",
     "KpiDirection",
     "MeasureStatus",
