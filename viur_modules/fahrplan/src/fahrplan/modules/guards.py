@@ -24,6 +24,7 @@ import html
 import json
 import logging
 import math
+import typing as t
 import urllib.parse
 
 from viur.core import conf, current, errors, request, session
@@ -152,18 +153,8 @@ def outage_body(path: str, lang: str) -> tuple[str, str]:
     return plain, "text/html; charset=utf-8"
 
 
-def answer_outage(exc: Exception) -> str | None:
-    """
-    viur-core's error handler: a 503 answer when the request failed because the datastore did not answer.
-
-    Other errors go to the error handler the host had before (or viur-core's error page). The session is not
-    written back (it could not be), and nothing may cache the answer.
-    """
-    if not datastore.caused_by_outage(exc):
-        return _previous_error_handler(exc) if _previous_error_handler else None
-    router = current.request.get()
-    if (current_session := current.session.get()) is not None:
-        current_session.changed = False
+def respond_unavailable(router: t.Any) -> str:
+    """Make ``router``'s response the 503 answer of an outage (status, headers); returns its body."""
     path = router.request.path
     body, content_type = outage_body(path, outage_language(path))
     response = router.response
@@ -173,6 +164,45 @@ def answer_outage(exc: Exception) -> str | None:
     response.headers["Cache-Control"] = "no-store"
     response.headers.pop("x-viur-error", None)
     return body
+
+
+def answer_outage(exc: Exception) -> str | None:
+    """
+    viur-core's error handler: a 503 answer when the request failed because the datastore did not answer.
+
+    Other errors go to the error handler the host had before (or viur-core's error page). The session is not
+    written back (it could not be), and nothing may cache the answer.
+    """
+    if not datastore.caused_by_outage(exc):
+        return _previous_error_handler(exc) if _previous_error_handler else None
+    if (current_session := current.session.get()) is not None:
+        current_session.changed = False
+    return respond_unavailable(current.request.get())
+
+
+@request.before_request
+def save_session_or_answer_unavailable() -> None:
+    """
+    Turn a session that cannot be written back into the 503 answer.
+
+    viur-core writes a changed session in the ``finally`` of its request handling, after the error handler; an
+    outage there would escape viur-core and reach the WSGI server as a bare 500. The session of this request
+    gets a ``save`` that answers 503 instead (the visitor's new session or skey is lost either way).
+    """
+    current_session = current.session.get()
+    save = current_session.save
+
+    def save_or_answer_unavailable() -> None:
+        try:
+            save()
+        except Exception as exc:
+            if not datastore.caused_by_outage(exc):
+                raise
+            logging.warning(f"the session could not be saved: {exc}")
+            router = current.request.get()
+            router.response.body = respond_unavailable(router).encode("utf-8")
+
+    current_session.save = save_or_answer_unavailable
 
 
 _previous_error_handler = conf.error_handler

@@ -57,7 +57,7 @@ RECONNECT_OPTIONS = (
 """gRPC channel options: try to reconnect at least once a second (the default backs off to 120 s)."""
 
 breaker = CircuitBreaker()
-"""The instance's datastore circuit breaker (its cool-down is ``conf.fahrplan.datastore_cooldown_seconds``)."""
+"""The instance's datastore circuit breaker (:func:`install` sets its cool-down)."""
 
 
 def settings() -> FahrplanConfig:
@@ -124,7 +124,6 @@ class GuardedDatastoreApi:
 
     def call(self, name: str, method: t.Callable, args: tuple, kwargs: dict[str, t.Any]) -> t.Any:
         """Run one API call within its deadline (``timeout`` given by the caller only shortens it)."""
-        self.circuit.cooldown = settings().datastore_cooldown_seconds
         self.circuit.before_call()
         asked = kwargs.pop("timeout", None)
         kwargs.pop("retry", None)
@@ -175,8 +174,10 @@ def install(client: t.Any = None) -> GuardedDatastoreApi:
     """
     Guard every call of ``client`` (default: viur-core's process-wide client); idempotent.
 
-    Sets the client's API object (``_datastore_api_internal``, what its ``_datastore_api`` property returns).
+    Sets the client's API object (``_datastore_api_internal``, what its ``_datastore_api`` property returns), and
+    the breaker's cool-down from ``conf.fahrplan`` (the host configures it before it imports the modules).
     """
+    breaker.cooldown = settings().datastore_cooldown_seconds
     if client is None:
         from viur.core.db import transport
 
