@@ -221,3 +221,22 @@ def test_a_session_that_cannot_be_saved_gets_a_503_not_a_bare_500(fresh_portal, 
         request.Router.before_request_funcs.remove(change_session)
     assert response.status_code == 503
     assert "Vorübergehend nicht erreichbar" in response.text and "Set-Cookie" not in response.headers
+
+
+def test_the_local_server_serves_static_files_without_viur_core(stack):
+    """As on App Engine, static files never reach the app, so they cannot wait for the datastore."""
+    from werkzeug.test import Client
+
+    from tools import devapp
+    from tools.build_static import TARGET, build
+
+    if not (TARGET / "build.json").exists():
+        build()
+
+    def app(environ, start_response):
+        raise AssertionError(f"{environ['PATH_INFO']} reached the app")
+
+    client = Client(devapp.wrap(app))
+    for path in ["/robots.txt", "/favicon.svg", "/static/css/fahrplan.css"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
