@@ -48,7 +48,7 @@ class FakeApi:
     def lookup(self, request=None, timeout=None, retry="unset"):
         self.calls.append({"timeout": timeout, "retry": retry})
         outcome = self.outcomes.pop(0) if self.outcomes else "answer"
-        if isinstance(outcome, Exception):
+        if isinstance(outcome, BaseException):
             raise outcome
         return outcome
 
@@ -122,6 +122,34 @@ def test_a_timeout_opens_the_circuit_and_the_next_call_fails_without_reaching_th
     with pytest.raises(DatastoreUnavailable, match="circuit open"):
         api.lookup(request={})
     assert len(fake.calls) == 1
+
+
+def test_an_interrupted_probe_does_not_leave_the_circuit_half_open(stack):
+    """Else every later call would fail fast for good: the instance would need a restart."""
+    api, fake, circuit = guarded(KeyboardInterrupt())
+    circuit.failed("earlier outage")
+    circuit.cooldown = 0.0
+    with pytest.raises(KeyboardInterrupt):
+        api.lookup(request={})
+    assert circuit.state.value == "open"
+    assert api.lookup(request={}) == "answer"  # the next probe
+    assert circuit.state.value == "closed"
+
+
+def test_the_production_channel_is_built_with_a_short_reconnect_backoff(stack, monkeypatch):
+    """Against Google's endpoint (https) the package builds the secure channel itself, with the same options."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import datastore as google_datastore
+    from google.cloud.datastore_v1.services.datastore import client as datastore_client
+
+    from fahrplan.services import datastore
+
+    monkeypatch.delenv("DATASTORE_EMULATOR_HOST")
+    client = google_datastore.Client(project="fahrplan-test", credentials=AnonymousCredentials())
+    assert client._base_url.startswith("https://")
+    api = datastore.grpc_api(client)
+    assert isinstance(api, datastore_client.DatastoreClient)
+    assert dict(datastore.RECONNECT_OPTIONS)["grpc.max_reconnect_backoff_ms"] <= 1000
 
 
 def test_writes_get_one_attempt_and_error_answers_count_as_the_datastore_answering(stack):

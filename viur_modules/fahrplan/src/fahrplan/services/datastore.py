@@ -148,6 +148,9 @@ class GuardedDatastoreApi:
                     continue
                 self.circuit.failed(f"{name}: {reason}")
                 raise DatastoreUnavailable(f"datastore {name} failed: {reason}") from exc
+            except BaseException:  # interrupted (worker timeout, shutdown): no answer; never leave a probe pending
+                self.circuit.failed(f"{name}: interrupted")
+                raise
             self.circuit.succeeded()
             return result
 
