@@ -268,3 +268,35 @@ def test_the_local_server_serves_static_files_without_viur_core(stack):
     for path in ["/robots.txt", "/favicon.svg", "/static/css/fahrplan.css"]:
         response = client.get(path)
         assert response.status_code == 200, path
+
+
+def test_the_http_transport_gets_the_same_deadline(stack, tmp_path, monkeypatch):
+    """With gRPC switched off (``GOOGLE_CLOUD_DISABLE_GRPC``) calls go through ``requests``: same guard, same 503."""
+    import os
+    import signal
+    import time
+
+    from google.cloud import datastore as google_datastore
+    from viur.core import conf
+
+    from fahrplan.services import datastore
+    from fahrplan.types import DatastoreUnavailable
+    from tools import emulators
+
+    with emulators.FirestoreEmulator(log_path=tmp_path / "firestore.log") as paused:
+        monkeypatch.setenv("DATASTORE_EMULATOR_HOST", paused.host)
+        client = google_datastore.Client(project="fahrplan-test", _use_grpc=False)
+        datastore.install(client)
+        key = client.key("outage-probe", 1)
+        assert client.get(key) is None  # the emulator's first answer over HTTP may take a few seconds
+        monkeypatch.setattr(conf.fahrplan, "datastore_background_seconds", 1.0)
+        os.killpg(paused.process.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            with pytest.raises(DatastoreUnavailable, match="deadline"):
+                client.get(key)
+            assert time.monotonic() - started < 2.5
+        finally:
+            os.killpg(paused.process.pid, signal.SIGCONT)
+            datastore.breaker.reset()
+        assert client.get(key) is None
