@@ -6,7 +6,8 @@ States (per instance, shared by all threads):
 
 - *closed*: every call goes through. A call that fails for unavailability (after its own retries within its
   deadline, see :mod:`fahrplan.services.datastore`) opens the breaker: one such failure already means the
-  datastore did not answer for seconds, and every further request would wait as long.
+  datastore did not answer for seconds, and every further request would wait as long. (A read that is merely
+  slower than its deadline opens it too; the portal's reads take milliseconds, and the next probe closes it.)
 - *open*: calls fail at once with :class:`~fahrplan.types.DatastoreUnavailable` for :attr:`CircuitBreaker.cooldown`
   seconds.
 - *half-open*: after the cool-down the next call is let through as the probe (others keep failing fast while it

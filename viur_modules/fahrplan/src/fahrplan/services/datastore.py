@@ -36,6 +36,7 @@ import time
 import typing as t
 import urllib.parse
 
+import requests
 from google.api_core import exceptions as api_exceptions
 from viur.core import conf, current
 
@@ -80,10 +81,6 @@ def outage(exc: BaseException) -> tuple[str, bool] | None:
 
     gRPC raises ``google.api_core`` exceptions, the HTTP transport those of ``requests``.
     """
-    import requests
-
-    if isinstance(exc, DatastoreUnavailable):
-        return str(exc), False
     if isinstance(exc, (api_exceptions.DeadlineExceeded, requests.Timeout)):
         return f"no answer within the deadline ({type(exc).__name__})", False
     if isinstance(exc, (api_exceptions.ServiceUnavailable, requests.ConnectionError)):
@@ -94,10 +91,15 @@ def outage(exc: BaseException) -> tuple[str, bool] | None:
 
 
 def caused_by_outage(exc: BaseException | None) -> bool:
-    """Whether ``exc`` or an exception it was raised from or while handling is a datastore outage."""
+    """
+    Whether ``exc`` is, was raised from, or was raised while handling a :class:`DatastoreUnavailable`.
+
+    Only the guard's own exception counts: every call of viur-core's client raises it on an outage, and a timeout
+    of another service (mail, storage, an outbound request) is no reason to blame the database.
+    """
     seen = 0
     while exc is not None and seen < 10:
-        if outage(exc) is not None:
+        if isinstance(exc, DatastoreUnavailable):
             return True
         exc = exc.__cause__ or exc.__context__
         seen += 1
