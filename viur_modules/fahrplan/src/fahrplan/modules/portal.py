@@ -193,7 +193,7 @@ class Portal(Module):
             segments.pop(0)
         page = segments[0] if segments and segments[0] in PAGE_TYPES else ""
         context = self.context(lang, page, segments[1:] if page else [], {}, reference=False)
-        return self.render_template("unavailable.html", context, retry_minutes=1)
+        return self.render_template("unavailable.html", context)
 
     def render_template(self, template: str, context: dict[str, t.Any], **values: t.Any) -> str:
         return self.environment.get_template(f"portal/{template}").render(**context, **values)
