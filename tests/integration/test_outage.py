@@ -195,6 +195,26 @@ def test_a_cached_page_is_served_however_stale_while_the_datastore_is_down(fresh
     assert int(response.headers["Retry-After"]) > 0
 
 
+def test_list_pages_render_from_the_catalogue_the_instance_holds(fresh_portal, client, outage, monkeypatch):
+    """Nothing can be published while the datastore is down: the in-memory catalogue and reference data stay right."""
+    from fahrplan.services import catalogue, portal
+
+    site = roadmap.build()
+    roadmap.update(site.a.measure, name="E-Akte für alle Ämter")
+    assert client.get("/massnahmen").status_code == 200  # loads the catalogue and the reference data
+    monkeypatch.setattr(catalogue, "SYNC_SECONDS", 0.0)  # every page view would sync
+    portal.reference().loaded -= 3600.0  # and reload the reference data
+    outage()
+
+    for path in ["/massnahmen?amt=A", "/programm/dv", "/amt/A", "/zeitplan"]:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.text[:300])
+        assert "stale-if-error=" in response.headers["Cache-Control"]
+    assert "E-Akte für alle Ämter" in client.get("/massnahmen?q=akte").text
+    response = client.get(f"/massnahme/{roadmap.urlsafe(site.a.measure)}")  # needs its measure from the datastore
+    assert response.status_code == 503
+
+
 def test_an_uncached_page_gets_the_portals_503_page_in_its_language(fresh_portal, client, outage):
     outage()
     response = client.get("/massnahmen")
