@@ -35,3 +35,25 @@ class FahrplanConfig:
     """``Cache-Control`` max-age of public pages (App Engine's edge cache, browsers). With the page cache,
     a published change is visible everywhere within the catalogue's sync interval (15 s) +
     ``page_cache_seconds`` + ``edge_cache_seconds``: under a minute."""
+
+    stale_page_seconds: float = 86400.0
+    """How old a page in the page cache may be and still be served while the datastore is down (stale-if-error)."""
+
+    stale_if_error_seconds: int = 86400
+    """``stale-if-error`` of public pages' ``Cache-Control``: how long an edge or browser may show its copy
+    while this app answers with errors."""
+
+    datastore_read_seconds: float = 3.0
+    """Deadline of one datastore read (lookup, query, count) made while answering a request, retries included."""
+
+    datastore_write_seconds: float = 10.0
+    """Deadline of one datastore write (commit, transaction, id allocation) made while answering a request."""
+
+    datastore_background_seconds: float = 30.0
+    """Deadline of every datastore call made outside a request (start-up, scripts, tasks run in-process)."""
+
+    datastore_cooldown_seconds: float = 2.0
+    """While the datastore is known down, calls fail at once for this long; then one call probes it."""
+
+    outage_retry_after_seconds: int = 10
+    """``Retry-After`` of the 503 answer while the datastore is down."""

@@ -8,6 +8,13 @@ A city adds or overrides texts by updating :data:`TRANSLATIONS` in its ``main.py
 """
 
 EN = {
+    "Vorübergehend nicht erreichbar": "Temporarily unavailable",
+    "Der Fahrplan ist gerade nicht erreichbar, weil seine Datenbank nicht antwortet. Bitte versuchen Sie es in einigen Minuten noch einmal.": (
+        "The roadmap cannot be shown right now because its database does not answer. Please try again in a few minutes."
+    ),
+    "Ihre Fragen beantworten wir auch per Telefon, E-Mail oder Post (siehe unten).": (
+        "We also answer your questions by phone, e-mail or post (see below)."
+    ),
     "%d Maßnahmen": "%d measures",
     "%d Maßnahmen gefunden": "%d measures found",
     "Alle %d Maßnahmen des Programms": "All %d measures of the programme",

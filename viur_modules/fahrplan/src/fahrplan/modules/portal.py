@@ -8,6 +8,11 @@ asks :mod:`fahrplan.services.portal` for plain data and renders a template.
 
 Templates come from the host's ``html/portal/`` folder first, then from the package (``fahrplan/html/portal``),
 so a city overrides one template without copying the others.
+
+While the datastore is down, a page the page cache still holds is served even when older than its TTL
+(stale-if-error), with a ``Cache-Control`` that lets no edge keep it long; a page it does not hold gets the
+portal's 503 page (:meth:`Portal.outage_page`, answered by :func:`fahrplan.modules.guards.answer_outage`).
+Normal public pages carry ``stale-if-error`` so that edges and browsers may show their copy during an outage too.
 """
 
 import datetime
@@ -19,7 +24,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from viur.core import Module, conf, current, errors, exposed
 
-from ..services import feedback, pagecache, rendering
+from ..services import datastore, feedback, pagecache, rendering
 from ..services import portal as data
 
 PAGE_TYPES = (
@@ -47,6 +52,9 @@ STATIC_PAGES = {
 }
 
 LANGUAGES = ("de", "en")
+
+STALE_SECONDS = 5
+"""``max-age`` of a stale page served while the datastore is down: edges and browsers ask again soon."""
 
 HTML = "text/html; charset=utf-8"
 
@@ -93,15 +101,28 @@ class Portal(Module):
             raise errors.MethodNotAllowed()
 
         cache_key = (lang, tuple(args), tuple(sorted((k, str(v)) for k, v in kwargs.items())))
+        settings = conf.fahrplan
+        seconds = int(settings.edge_cache_seconds)
+        stale_if_error = int(settings.stale_if_error_seconds)
+        cache_control = f"public, max-age={seconds}, s-maxage={seconds}, stale-if-error={stale_if_error}"
         cached = pagecache.pages.get(cache_key)
         if cached is None:
-            cached = self.render_page(lang, page, args[1:], kwargs)
-            pagecache.pages.put(cache_key, cached)
+            try:
+                cached = self.render_page(lang, page, args[1:], kwargs)
+            except Exception as exc:
+                if not datastore.caused_by_outage(exc):
+                    raise
+                if (stale := pagecache.pages.stale(cache_key, settings.stale_page_seconds)) is None:
+                    raise
+                cached, age = stale
+                logging.warning(f"datastore unavailable: /{'/'.join(args)} served from the page cache, {age:.0f} s old")
+                cache_control = f"public, max-age={STALE_SECONDS}, s-maxage={STALE_SECONDS}"
+            else:
+                pagecache.pages.put(cache_key, cached)
         body, content_type = cached
         headers = request.response.headers
         headers["Content-Type"] = content_type
-        seconds = int(conf.fahrplan.edge_cache_seconds)
-        headers["Cache-Control"] = f"public, max-age={seconds}, s-maxage={seconds}"
+        headers["Cache-Control"] = cache_control
         return body
 
     def render_page(self, lang: str, page: str, args: list[str], params: dict) -> tuple[str, str]:
@@ -142,8 +163,9 @@ class Portal(Module):
 
     # --- Rendering ----------------------------------------------------------------------------
 
-    def context(self, lang: str, page: str, args: list[str], params: dict) -> dict[str, t.Any]:
-        """What every template gets: language, the current path in both languages, reference data, settings."""
+    def context(self, lang: str, page: str, args: list[str], params: dict, reference: bool = True) -> dict[str, t.Any]:
+        """What every template gets: language, the current path in both languages, reference data (unless
+        ``reference`` is false: no datastore access), settings."""
         path = "/" + "/".join([page, *args]) if page else "/"
         query = urllib.parse.urlencode({k: v for k, v in params.items() if isinstance(v, str)})
         suffix = f"?{query}" if query else ""
@@ -155,7 +177,7 @@ class Portal(Module):
                 "de": path + suffix,
                 "en": ("/en" + path if path != "/" else "/en/") + suffix,
             },
-            "ref": data.reference(),
+            "ref": data.reference() if reference else None,
             "settings": conf.fahrplan,
             "_": lambda text: rendering.gettext(text, lang),
             "L": lambda prefix, value: rendering.label(prefix, value, lang),
@@ -163,6 +185,15 @@ class Portal(Module):
             "n": lambda value, digits=2: rendering.format_number(value, lang, digits),
             "u": lambda target, params=None: rendering.url(lang, target, params),
         }
+
+    def outage_page(self, lang: str, path: str = "/") -> str:
+        """The page shown with HTTP 503 for ``path`` while the datastore is down (rendered without the datastore)."""
+        segments = [segment for segment in path.split("/") if segment]
+        if segments and segments[0] in LANGUAGES:
+            segments.pop(0)
+        page = segments[0] if segments and segments[0] in PAGE_TYPES else ""
+        context = self.context(lang, page, segments[1:] if page else [], {}, reference=False)
+        return self.render_template("unavailable.html", context)
 
     def render_template(self, template: str, context: dict[str, t.Any], **values: t.Any) -> str:
         return self.environment.get_template(f"portal/{template}").render(**context, **values)

@@ -11,16 +11,21 @@ instance, see :func:`mark_stale`): one query for the measures whose derived fiel
 sync (``synced_at``, stamped by :func:`fahrplan.services.rollup.refresh_measure` on every write), plus one
 lookup of the roadmap's sums to notice deletions (then it reloads). A published change is therefore in the
 catalogue of every instance within :data:`SYNC_SECONDS`.
+
+While the datastore is down the catalogue keeps what it has (a sync that fails is tried again by the next page
+view): nothing can be published during the outage, so the list pages stay right, and only an instance that never
+loaded its catalogue answers them with 503.
 """
 
 import datetime
+import logging
 import threading
 import time
 import typing as t
 
 from viur.core import db
 
-from ..types import PublicationState
+from ..types import DatastoreUnavailable, PublicationState
 from . import rollup
 
 SYNC_SECONDS = 15.0
@@ -76,7 +81,11 @@ class Catalogue:
             if self.watermark is None:
                 self.reload()
             elif self.stale or time.monotonic() - self.checked > SYNC_SECONDS:
-                self.sync()
+                try:
+                    self.sync()
+                except DatastoreUnavailable as exc:
+                    age = time.monotonic() - self.checked
+                    logging.warning(f"catalogue not synced, serving it as of {age:.0f} s ago: {exc}")
 
     def reload(self) -> None:
         """Read every published measure (first use, and when measures were deleted elsewhere)."""

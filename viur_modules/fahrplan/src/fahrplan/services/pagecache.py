@@ -5,6 +5,9 @@ Public pages are the same for every visitor, so an instance renders each one at 
 :attr:`PageCache.ttl` seconds; App Engine's edge cache may keep it as long again (see the portal's
 ``Cache-Control``). A write in this instance clears the cache at once; other instances catch up within the
 TTL, so a published change is visible everywhere within a minute.
+
+A page older than the TTL is not served as fresh, but kept (within ``size``) so that the portal can still show it
+while the datastore is down (stale-if-error, :meth:`PageCache.stale`).
 """
 
 import collections
@@ -25,18 +28,25 @@ class PageCache:
         self.misses = 0
 
     def get(self, key: t.Hashable) -> t.Any | None:
-        """The cached value, or None when missing or older than the TTL."""
+        """The cached value, or None when missing or older than the TTL (a stale value stays for :meth:`stale`)."""
         now = time.monotonic()
         with self._lock:
             entry = self._pages.get(key)
             if entry is None or now - entry[0] > self.ttl:
-                if entry is not None:
-                    del self._pages[key]
                 self.misses += 1
                 return None
             self._pages.move_to_end(key)
             self.hits += 1
             return entry[1]
+
+    def stale(self, key: t.Hashable, max_age: float) -> tuple[t.Any, float] | None:
+        """The cached value and its age in seconds, however stale, if it is at most ``max_age`` seconds old."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._pages.get(key)
+            if entry is None or now - entry[0] > max_age:
+                return None
+            return entry[1], now - entry[0]
 
     def put(self, key: t.Hashable, value: t.Any) -> None:
         with self._lock:

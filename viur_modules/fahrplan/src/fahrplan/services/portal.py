@@ -6,7 +6,8 @@ and department pages read this instance's in-memory catalogue of published measu
 (:mod:`fahrplan.services.catalogue`, synced by one query at most every 15 s); figures come from the sums the
 roll-up keeps on write (:mod:`fahrplan.services.rollup`); a measure page fetches the measure and its
 milestones and KPIs by key and queries only its history; the small reference data (programmes, goals,
-departments) is read once per :data:`REFERENCE_TTL` seconds per instance.
+departments) is read once per :data:`REFERENCE_TTL` seconds per instance. While the datastore is down, the reference
+data and the catalogue an instance holds are served as they are (nothing can be published meanwhile).
 
 The rule "anonymous visitors see published entities only" is applied here for every page, filter, count and
 chart: the catalogue holds published measures only; milestones, KPIs and history entries need ``is_public``
@@ -18,13 +19,14 @@ import dataclasses
 import datetime
 import html
 import json
+import logging
 import threading
 import time
 import typing as t
 
 from viur.core import db
 
-from ..types import MeasureStatus, MilestoneState, Principle, PrincipleState, PublicationState
+from ..types import DatastoreUnavailable, MeasureStatus, MilestoneState, Principle, PrincipleState, PublicationState
 from . import catalogue, pagecache, rollup
 
 PUBLISHED = PublicationState.PUBLISHED.value
@@ -187,16 +189,27 @@ def reference(max_age: float = REFERENCE_TTL) -> Reference:
     with _reference_lock:
         if _reference is not None and time.monotonic() - _reference.loaded < max_age:
             return _reference
-        programmes = [
-            _programme(entity) for entity in db.Query("programme").filter("publication =", PUBLISHED).run(limit=500)
-        ]
-        programmes.sort(key=lambda item: (item["sortindex"], item["name"]))
-        goals = [_goal(entity) for entity in db.Query("goal").filter("publication =", PUBLISHED).run(limit=2000)]
-        goals.sort(key=lambda item: _code_order(item["code"]))
-        departments = [_department(entity) for entity in db.Query("department").run(limit=2000)]
-        departments.sort(key=lambda item: item["name"].casefold())
-        _reference = Reference(programmes, goals, departments, loaded=time.monotonic())
+        try:
+            _reference = _load_reference()
+        except DatastoreUnavailable as exc:
+            if _reference is None:
+                raise
+            age = time.monotonic() - _reference.loaded
+            logging.warning(f"reference data not reloaded, serving it as of {age:.0f} s ago: {exc}")
         return _reference
+
+
+def _load_reference() -> Reference:
+    """Read programmes, goals and departments (three queries)."""
+    programmes = [
+        _programme(entity) for entity in db.Query("programme").filter("publication =", PUBLISHED).run(limit=500)
+    ]
+    programmes.sort(key=lambda item: (item["sortindex"], item["name"]))
+    goals = [_goal(entity) for entity in db.Query("goal").filter("publication =", PUBLISHED).run(limit=2000)]
+    goals.sort(key=lambda item: _code_order(item["code"]))
+    departments = [_department(entity) for entity in db.Query("department").run(limit=2000)]
+    departments.sort(key=lambda item: item["name"].casefold())
+    return Reference(programmes, goals, departments, loaded=time.monotonic())
 
 
 def forget_reference() -> None:

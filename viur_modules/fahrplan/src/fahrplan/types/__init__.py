@@ -9,10 +9,11 @@ from .enums import (
     PublicationState,
     Rating,
 )
-from .exceptions import ChangedMeanwhile, FahrplanError, RollupError
+from .exceptions import ChangedMeanwhile, DatastoreUnavailable, FahrplanError, RollupError
 
 __all__ = [
     "ChangedMeanwhile",
+    "DatastoreUnavailable",
     "FahrplanError",
     "KpiDirection",
     "MeasureStatus",

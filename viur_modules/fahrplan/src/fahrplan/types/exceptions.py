@@ -29,3 +29,10 @@ class ChangedMeanwhile(FahrplanError):
             f"{self.sent} bearbeitet). Ihre Änderungen sind nicht gespeichert: bitte laden Sie den Eintrag neu "
             f"und tragen Sie sie erneut ein."
         )
+
+
+class DatastoreUnavailable(FahrplanError):
+    """The datastore did not answer within its deadline, is unreachable, or is known to be down (circuit open).
+
+    The request guards answer it with HTTP 503 and ``Retry-After``; the portal serves a stale cached page
+    instead when it has one."""
