@@ -1,0 +1,125 @@
+"""
+The real ViUR admin (vi-admin) in headless Chromium against the run command: what staff do must work there,
+not only in the JSON contract.
+
+The admin is a prebuilt bundle that is never committed (README, "The ViUR admin"): it is taken from
+``FAHRPLAN_ADMIN_DIR`` or ``../shared/vi-admin`` and linked to ``deploy/admin`` for these tests. Without one
+they are skipped, unless ``FAHRPLAN_REQUIRE_ADMIN_TESTS=1`` (set by ``.ci/run`` whenever the build is there).
+"""
+
+import os
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from tests.functional.browser import ROOT, chromium, site  # noqa: F401  # fixtures
+
+pytestmark = pytest.mark.functional
+
+LINK = ROOT / "deploy" / "admin"
+
+
+def admin_build() -> Path | None:
+    for candidate in (os.environ.get("FAHRPLAN_ADMIN_DIR"), ROOT.parent / "shared" / "vi-admin"):
+        if candidate and (Path(candidate) / "main.html").is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="module")
+def admin(site) -> t.Iterator[str]:  # noqa: F811
+    """The admin served at ``/vi/s`` of the site (deploy/admin linked to the build while the tests run)."""
+    build = admin_build()
+    if build is None:
+        if os.environ.get("FAHRPLAN_REQUIRE_ADMIN_TESTS") == "1":
+            pytest.fail("no vi-admin build: set FAHRPLAN_ADMIN_DIR to a vi-admin 4.14 build (see README)")
+        pytest.skip("no vi-admin build (FAHRPLAN_ADMIN_DIR or ../shared/vi-admin)")
+    created = not LINK.exists()
+    if created:
+        LINK.symlink_to(build)
+    try:
+        yield site.url
+    finally:
+        if created and LINK.is_symlink():
+            LINK.unlink()
+
+
+def logged_in_context(chromium, site) -> t.Any:  # noqa: F811
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    skey = context.request.get(f"{site.url}/json/skey").json()
+    name, password = site.login
+    answer = context.request.post(
+        f"{site.url}/vi/user/auth_userpassword/login", form={"name": name, "password": password, "skey": skey}
+    ).json()
+    assert answer["action"] == "login_success", answer
+    return context
+
+
+def open_edit(context, base: str, module: str, key: str) -> t.Any:
+    page = context.new_page()
+    page.goto(f"{base}/vi/s/main.html#/db/{module}/edit/{key}")
+    page.locator("textarea:visible").first.wait_for(timeout=30000)
+    page.wait_for_timeout(1500)  # the form fills its values after the structure
+    return page
+
+
+def save(page) -> str:
+    """Click "Speichern"; returns the action the server answered (editSuccess, edit, …)."""
+    with page.expect_response(
+        lambda r: r.request.method == "POST"
+        and "/vi/measure/edit/" in r.url
+        and "summary" in (r.request.post_data or "")
+    ) as answer:
+        page.locator("sl-button", has_text="Speichern").first.click()
+    return answer.value.json()["action"]
+
+
+def test_a_save_over_a_newer_version_is_refused_with_a_message_in_the_admin(admin, site, chromium):  # noqa: F811
+    """
+    Two staff members open the same measure; the first saves; the second's save is refused with the message
+    who changed it and when, and the first one's text stays. Saving again in the first tab still works (the
+    admin takes the new version from the answer).
+    """
+    first, second = logged_in_context(chromium, site), logged_in_context(chromium, site)
+    try:
+        listing = first.request.get(f"{admin}/vi/measure/list?limit=1").json()
+        key = listing["skellist"][0]["key"]
+        pages = [open_edit(context, admin, "measure", key) for context in (first, second)]
+        for index, page in enumerate(pages):
+            page.locator("textarea:visible").first.fill(f"Kurzbeschreibung aus Fenster {index + 1}")
+
+        assert save(pages[0]) == "editSuccess"
+        assert save(pages[1]) == "edit"
+        pages[1].wait_for_timeout(1500)  # the admin shows the answer's reason and descr as a toast
+        texts = [text for text in pages[1].locator("sl-alert").all_inner_texts() if "Zwischenzeitlich" in text]
+        assert texts, pages[1].locator("sl-alert").all_inner_texts()
+        text = texts[-1]
+        assert "inzwischen von" in text and site.login[0] in text and "nicht gespeichert" in text, text
+        pages[1].screenshot(path=str(ROOT / ".artifacts" / "admin-changed-meanwhile.png"))
+        stored = first.request.get(f"{admin}/vi/measure/view/{key}").json()["values"]
+        assert stored["summary"] == "Kurzbeschreibung aus Fenster 1"
+
+        pages[0].locator("textarea:visible").first.fill("Zweite Fassung aus Fenster 1")
+        assert save(pages[0]) == "editSuccess"
+        assert first.request.get(f"{admin}/vi/measure/view/{key}").json()["values"]["summary"] == (
+            "Zweite Fassung aus Fenster 1"
+        )
+    finally:
+        first.close()
+        second.close()
+
+
+def test_saving_a_measure_in_the_admin_keeps_empty_numbers_empty(admin, site, chromium):  # noqa: F811
+    """The admin posts empty number fields as ``null``: a save keeps them empty (no budget 0 €, no 0 %)."""
+    context = logged_in_context(chromium, site)
+    try:
+        key = context.request.get(f"{admin}/vi/measure/list?limit=1").json()["skellist"][0]["key"]
+        page = open_edit(context, admin, "measure", key)
+        page.locator("textarea:visible").first.fill("Gespeichert im Admin")
+        assert save(page) == "editSuccess"
+        values = context.request.get(f"{admin}/vi/measure/view/{key}").json()["values"]
+        assert values["summary"] == "Gespeichert im Admin"
+        assert values["budget_planned"] is None and values["progress_override"] is None, values
+    finally:
+        context.close()
