@@ -125,11 +125,16 @@ class FirestoreEmulator:
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
-    def stop(self) -> None:
-        """Stop the emulator's whole process group (launcher script and JVM)."""
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """
+        Stop the emulator's whole process group (launcher script and JVM).
+
+        :param sig: the signal to send first (SIGKILL follows after a grace period); the run command sends
+            SIGKILL right away, as the emulator has nothing to save.
+        """
         if self.process is None:
             return
-        terminate_group(self.process)
+        terminate_group(self.process, sig=sig)
         self.process = None
 
     def __enter__(self) -> t.Self:
