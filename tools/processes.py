@@ -50,6 +50,10 @@ class Process:
                 os.kill(self.pid, signal.SIGKILL)
         return True
 
+    def gone(self) -> bool:
+        """Whether this process (with :attr:`group`: every process of its group) has ended."""
+        return not group_members(self.pid) if self.group else not self.alive()
+
     def line(self) -> str:
         """The process as one line of JSON (what the watchdog reads)."""
         return json.dumps(asdict(self))
@@ -86,10 +90,10 @@ def group_members(pgid: int) -> list[Process]:
 
 
 def kill_all(processes: t.Iterable[Process], timeout: float = 5.0) -> int:
-    """SIGKILL the given processes that still exist and wait until they are gone; returns how many."""
+    """SIGKILL the given processes (and groups) that still exist and wait until they are gone; returns how many."""
     killed = [process for process in processes if process.kill()]
     deadline = time.monotonic() + timeout
-    while any(process.alive() for process in killed) and time.monotonic() < deadline:
+    while not all(process.gone() for process in killed) and time.monotonic() < deadline:
         time.sleep(0.05)
     return len(killed)
 
