@@ -161,6 +161,7 @@ class Journal:
 
 
 _installed: Journal | None = None
+_original_commit = batch_module.Batch._commit
 
 
 def install(path: Path | None = None) -> Journal | None:
@@ -177,15 +178,24 @@ def install(path: Path | None = None) -> Journal | None:
             return None
         path = Path(value)
     journal = Journal(path)
-    original = batch_module.Batch._commit
 
     def journaled_commit(self: batch_module.Batch, retry: t.Any, timeout: t.Any) -> None:
         with journal.exclusive():
-            original(self, retry, timeout)
+            _original_commit(self, retry, timeout)
             if (request := committed_request(self)) is not None:
                 journal.append(request.SerializeToString())
 
-    journaled_commit.__doc__ = original.__doc__
+    journaled_commit.__doc__ = _original_commit.__doc__
     batch_module.Batch._commit = journaled_commit
     _installed = journal
     return journal
+
+
+def uninstall() -> None:
+    """Stop journaling (for tests that journal in their own process); the journal is fsynced and closed."""
+    global _installed
+    batch_module.Batch._commit = _original_commit
+    if _installed is not None:
+        _installed.sync()
+        os.close(_installed.fd)
+        _installed = None
