@@ -55,7 +55,9 @@ def restart(data: dev.DataFolder, scratch: Path, label: str) -> None:
     """Time a restart: a fresh emulator and each step of :meth:`tools.dev.DataFolder.load_into`."""
     total = time.monotonic()
     started = time.monotonic()
-    firestore = emulators.FirestoreEmulator(log_path=scratch / "firestore.log").start()
+    firestore = emulators.FirestoreEmulator(
+        log_path=scratch / "firestore.log", jvm_options=emulators.BULK_LOAD_JVM_OPTIONS
+    ).start()
     timed(f"{label}: emulator start", started)
     try:
         os.environ["DATASTORE_EMULATOR_HOST"] = firestore.host

@@ -15,6 +15,7 @@ dies, however it dies.
 """
 
 import argparse
+import concurrent.futures
 import contextlib
 import fcntl
 import os
@@ -82,14 +83,29 @@ class DataFolder:
         self._lock = handle
         return True
 
-    def load_into(self, client: datastore.Client) -> int:
-        """Restore the saved data into the emulator of ``client`` and compact it; returns the entity count."""
-        entities = snapshot.load(self.snapshot, self.journal, self.legacy_snapshot)
+    def read(self) -> dict[snapshot.KeyPath, bytes]:
+        """The saved entities: the snapshot (or the legacy pickle) with the journal applied."""
+        return snapshot.load(self.snapshot, self.journal, self.legacy_snapshot)
+
+    def load_into(self, client: datastore.Client, entities: dict[snapshot.KeyPath, bytes] | None = None) -> int:
+        """
+        Restore the saved data into the emulator of ``client`` and compact it; returns the entity count.
+
+        :param entities: what :meth:`read` returned, if it was read already (while the emulator started).
+        """
+        if entities is None:
+            entities = self.read()
         snapshot.restore(client, entities)
         snapshot.reserve_ids(client, entities)
-        snapshot.compact(entities, self.snapshot, self.journal)
+        if self.needs_compaction():
+            snapshot.compact(entities, self.snapshot, self.journal)
         self.legacy_snapshot.unlink(missing_ok=True)
         return len(entities)
+
+    def needs_compaction(self) -> bool:
+        """Whether the journal holds writes, or the data is not (only) in a snapshot of the current format."""
+        journaled = self.journal.is_file() and self.journal.stat().st_size > 0
+        return journaled or self.legacy_snapshot.is_file() or not self.snapshot.is_file()
 
     def sync_journal(self) -> None:
         """fsync the journal (the app's processes do it within a second anyway)."""
@@ -154,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     watchdog = Watchdog().start()
-    firestore = emulators.FirestoreEmulator(log_path=DATA / "firestore-emulator.log")
+    firestore = emulators.FirestoreEmulator(
+        log_path=DATA / "firestore-emulator.log", jvm_options=emulators.BULK_LOAD_JVM_OPTIONS
+    )
     storage = emulators.StorageStub(PROJECT_ID, data_dir=DATA / "storage")
     server: subprocess.Popen | None = None
     stopping = False
@@ -174,14 +192,17 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, on_signal)
     try:
         say("starting the Firestore emulator (Datastore mode) …")
-        firestore.start()
-        watch(*processes.group_members(firestore.process.pid))
-        os.environ["DATASTORE_EMULATOR_HOST"] = firestore.host
         started = time.monotonic()
-        restored = data.load_into(datastore.Client(project=PROJECT_ID))
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="read-data") as reader:
+            saved = reader.submit(data.read)  # parsing the files overlaps the emulator's start
+            firestore.start()
+            watch(*processes.group_members(firestore.process.pid))
+            entities = saved.result()
+        os.environ["DATASTORE_EMULATOR_HOST"] = firestore.host
+        restored = data.load_into(datastore.Client(project=PROJECT_ID), entities)
         say(
             f"database ready on {firestore.host}; {restored} saved entities loaded from {data.snapshot.name} "
-            f"in {time.monotonic() - started:.1f} s"
+            f"and {data.journal.name} (emulator start included: {time.monotonic() - started:.1f} s)"
         )
         storage.start()
         credentials = emulators.write_fake_credentials(DATA / "fake-credentials.json")
