@@ -37,7 +37,7 @@ class Process:
     def alive(self) -> bool:
         """Whether this very process still exists (not merely a process with its pid)."""
         stat = _stat(self.pid)
-        return stat is not None and stat[19] == str(self.started) and stat[0] != "Z"
+        return stat is not None and stat[19] == str(self.started) and not _exited(self.pid)
 
     def kill(self) -> bool:
         """SIGKILL this process (its group when :attr:`group`) if it is still the same; whether it was alive."""
@@ -72,10 +72,30 @@ def _stat(pid: int) -> list[str] | None:
     return text[text.rindex(")") + 2 :].split()
 
 
+def _exited(pid: int) -> bool:
+    """
+    Whether every thread of process ``pid`` has ended.
+
+    A zombie main thread is not enough: the other threads of a killed multi-threaded process (the JVM,
+    gunicorn) may still be ending, and the process's files, its listening socket among them, are closed only
+    when the last one has.
+    """
+    try:
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    for thread in threads:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            text = (thread / "stat").read_text()
+            if text[text.rindex(")") + 2] not in "ZX":
+                return False
+    return True
+
+
 def identify(pid: int, group: bool = False) -> Process | None:
     """The running process ``pid`` (``None`` when there is none)."""
     stat = _stat(pid)
-    if stat is None or stat[0] == "Z":
+    if stat is None or _exited(pid):
         return None
     return Process(pid=pid, started=int(stat[19]), group=group)
 
@@ -84,7 +104,12 @@ def group_members(pgid: int) -> list[Process]:
     """The running processes of process group ``pgid`` (the leader flagged as :attr:`Process.group`)."""
     members = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := _stat(int(entry.name))) and stat[2] == str(pgid) and stat[0] != "Z":
+        if (
+            entry.name.isdigit()
+            and (stat := _stat(int(entry.name)))
+            and stat[2] == str(pgid)
+            and not _exited(int(entry.name))
+        ):
             members.append(Process(pid=int(entry.name), started=int(stat[19]), group=int(entry.name) == pgid))
     return members
 
