@@ -41,3 +41,33 @@ def test_a_recycled_pid_is_never_killed(tmp_path):
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_the_pickled_snapshot_of_older_versions_is_read_once_and_the_journal_applied_on_top(tmp_path):
+    """Developers upgrading keep their data: the old ``datastore.pickle`` is the base when there is no snapshot
+    yet, and journaled writes and deletions apply to it."""
+    import pickle
+
+    from google.cloud import datastore
+    from google.cloud.datastore import helpers
+
+    from tools import snapshot
+
+    kept, deleted = (datastore.Entity(datastore.Key("measure", n, project="p")) for n in (1, 2))
+    kept["title"], deleted["title"] = "alt", "weg"
+    legacy = tmp_path / "datastore.pickle"
+    legacy.write_bytes(pickle.dumps({"version": 1, "entities": [kept, deleted]}))
+    changed = helpers.entity_to_protobuf(kept)._pb
+    changed.properties["title"].string_value = "neu"
+    request = journal.CommitRequestPb()
+    request.mutations.add().upsert.CopyFrom(changed)
+    request.mutations.add().delete.CopyFrom(helpers.entity_to_protobuf(deleted)._pb.key)
+    (tmp_path / "datastore.journal").write_bytes(journal.frame(request.SerializeToString()))
+
+    entities = snapshot.load(tmp_path / "datastore.snapshot", tmp_path / "datastore.journal", legacy)
+    assert list(entities) == [("", (("measure", 1),))]
+    snapshot.compact(entities, tmp_path / "datastore.snapshot", tmp_path / "datastore.journal")
+    again = snapshot.load(tmp_path / "datastore.snapshot", tmp_path / "datastore.journal")
+    restored = helpers.entity_from_protobuf(snapshot.EntityPb.FromString(again[("", (("measure", 1),))]))
+    assert restored["title"] == "neu"
+    assert (tmp_path / "datastore.journal").stat().st_size == 0
