@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tools import emulators, processes
+from tools import emulators, journal, processes
 
 pytestmark = pytest.mark.functional
 
@@ -159,14 +159,17 @@ def test_a_killed_run_command_takes_its_servers_along_and_loses_no_acknowledged_
     `kill -9` of the run command (no stop, no final save): the emulator and gunicorn, in sessions of their own,
     must not go on accepting writes that are never saved, nor keep the ports, so the watchdog stops them within
     seconds. Every write the server acknowledged two seconds before the crash is there at the next start, a
-    deletion too, and entities added then get new keys instead of overwriting restored ones (the emulator's id
-    allocator restarts at every start).
+    deletion too, and a user `tools.manage` wrote; entities added then get new keys instead of overwriting
+    restored ones (the emulator's id allocator restarts at every start).
     """
     port = emulators.free_port()
     base = f"http://127.0.0.1:{port}"
     first = RunCommand(tmp_path / "data", port)
     try:
         text = first.start()
+        mutations = list(journal.read(tmp_path / "data" / "datastore.journal"))
+        written = {m.upsert.key.path[-1].kind for m in mutations if m.WhichOneof("operation") == "upsert"}
+        assert "user" in written, "`tools.manage ensure-root` wrote the root login without journaling it"
         session = _login(base, text)
         kept = _add_department(session, base, "Amt für Beständigkeit", "AFB")
         gone = _add_department(session, base, "Amt für Vergänglichkeit", "AFV")
