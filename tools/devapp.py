@@ -83,6 +83,9 @@ def wrap(app):
 
 
 def _load():
+    from tools import journal
+
+    journal.install()  # the run command sets FAHRPLAN_JOURNAL: every write is journaled (see tools.journal)
     import main  # deploy/main.py; importing it starts the ViUR app
 
     return wrap(main.app)

@@ -21,7 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def boot():
-    """Import the app (``deploy/main.py``) so that skeletons and modules are set up."""
+    """
+    Import the app (``deploy/main.py``) so that skeletons and modules are set up.
+
+    Under the run command (``FAHRPLAN_JOURNAL`` set) every write is journaled first, as the app server's are.
+    """
+    from tools import journal
+
+    journal.install()
     os.chdir(ROOT / "deploy")
     sys.path.insert(0, str(ROOT / "deploy"))
     logging.disable(logging.WARNING)
