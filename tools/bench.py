@@ -311,32 +311,7 @@ class Client:
 
 
 def start_gunicorn(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    with open(log, "ab") as output:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "1",
-                "--threads",
-                "4",
-                "--timeout",
-                "300",
-                "--chdir",
-                str(emulators.DEPLOY),
-                "--pythonpath",
-                str(ROOT),
-                "tools.bench_app:app",
-            ],  # fmt: skip
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    return emulators.start_gunicorn(port, "tools.bench_app:app", env, log, 300)
 
 
 def nginx_config(root: Path, port: int, run_as_root: bool) -> str:

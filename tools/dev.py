@@ -115,34 +115,7 @@ class DataFolder:
 
 def start_server(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
     """gunicorn serving ``tools.devapp`` on ``port``, in a session of its own."""
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "1",
-                "--threads",
-                "4",
-                "--timeout",
-                "120",
-                "--graceful-timeout",
-                "3",
-                "--chdir",
-                str(emulators.DEPLOY),
-                "--pythonpath",
-                str(ROOT),
-                "tools.devapp:app",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    return emulators.start_gunicorn(port, "tools.devapp:app", env, log_path, 120, "--graceful-timeout", "3")
 
 
 def main(argv: list[str] | None = None) -> int:

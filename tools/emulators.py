@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import typing as t
@@ -237,6 +238,21 @@ def app_environment(project_id: str, datastore_host: str, storage_url: str, cred
         "STORAGE_EMULATOR_HOST": storage_url,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
     }
+
+
+def start_gunicorn(
+    port: int, app: str, env: dict[str, str], log_path: Path, timeout: int = 120, *options: str
+) -> subprocess.Popen:
+    """
+    gunicorn serving the WSGI ``app`` (e.g. ``tools.devapp:app``) from ``deploy/`` on 127.0.0.1:``port`` like
+    App Engine (``-w 1 --threads 4``), in a session of its own, its output appended to ``log_path``.
+    """
+    command = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4"]
+    command += ["--timeout", str(timeout), *options, "--chdir", str(DEPLOY), "--pythonpath", str(ROOT), app]
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
 
 
 def wait_for_http(url: str, timeout: float = 60, process: subprocess.Popen | None = None) -> None:
