@@ -8,7 +8,6 @@ by default a milestone's state and date reached and every KPI reading) are saved
 """
 
 import pytest
-from viur.core import conf, db
 
 from tests.support import roadmap as rm
 
@@ -16,11 +15,15 @@ ACCEPT = {"decision": "accepted"}
 
 
 def revisions_of(key) -> list[dict]:
+    from viur.core import db
+
     entries = db.Query("fahrplan_revision").filter("target_key =", rm.urlsafe(key)).iter()
     return sorted(entries, key=lambda entry: entry["creationdate"])
 
 
 def revisions_added_to(measure_key) -> list[dict]:
+    from viur.core import db
+
     entries = db.Query("fahrplan_revision").filter("parent_key =", rm.urlsafe(measure_key)).iter()
     return sorted(entries, key=lambda entry: entry["creationdate"])
 
@@ -118,6 +121,8 @@ def test_milestone_reached_goes_live_but_a_new_title_waits(world):
 
 
 def test_a_city_chooses_the_fields_that_go_live(world, monkeypatch):
+    from viur.core import conf
+
     monkeypatch.setitem(conf.fahrplan.review_live_fields, "milestone", ("name",))
     branch = fresh_branch(world)
     status, body = world.sessions["editor_a"].post_json(
@@ -145,6 +150,8 @@ def test_a_new_milestone_of_a_published_measure_waits_and_is_created_on_accept(w
     status, answer = decide(world, body["pending_revision"], ACCEPT)
     assert status == 200 and answer["action"] == "editSuccess", (status, answer)
     assert rm.count("milestone") == before + 1
+    from viur.core import db
+
     created = db.Query("milestone").filter("name =", "Vorgeschlagenes Zwischenziel").getEntry()
     assert created and created["is_public"] is True
 
