@@ -13,6 +13,7 @@ from fahrplan.modules import Measure as measure
 from fahrplan.modules import Milestone as milestone
 from fahrplan.modules import Programme as programme
 from fahrplan.modules import Reading as reading
+from fahrplan.modules import Revision as revision
 
 from .index import Index as index
 from .user import User as user

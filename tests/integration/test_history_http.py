@@ -17,7 +17,8 @@ def change(entry: dict, bone: str) -> dict:
 
 def test_status_and_date_changes_need_a_reason_and_are_kept(world):
     editor, reader = world.sessions["editor_a"], world.sessions["committee"]
-    key = world.published("measure")
+    # A draft: an editor's change of a published measure waits for review (test_review.py) and is not written here.
+    key = rm.add_measure(world.roadmap.dept_a, world.roadmap.programme, world.roadmap.subgoal, "draft")
     path = f"/json/measure/edit/{rm.urlsafe(key)}"
     before = rm.stored(key)
 
@@ -34,8 +35,8 @@ def test_status_and_date_changes_need_a_reason_and_are_kept(world):
     status, body = editor.post_json(path, {"status": "in_progress", "change_reason": "Auftrag vergeben"})
     assert status == 200 and body["action"] == "editSuccess", body.get("errors")
     assert rm.stored(key)["status"] == "in_progress"
-    first = history(reader, key)[-1]
-    assert first["action"] == "edited" and first["reason"] == "Auftrag vergeben"
+    (first,) = [entry for entry in history(reader, key) if entry["action"] == "edited"]
+    assert first["reason"] == "Auftrag vergeben"
     assert first["user_name"].startswith("editor-")
     assert first["creationdate"]
     assert change(first, "status") | {"label": None} == {
@@ -56,7 +57,7 @@ def test_status_and_date_changes_need_a_reason_and_are_kept(world):
 
 def test_kpi_target_change_needs_a_reason(world):
     editor = world.sessions["editor_a"]
-    key = world.published("kpi")
+    key = world.draft("kpi")  # the KPI of a draft measure: editors' changes are written at once
     path = f"/json/kpi/edit/{rm.urlsafe(key)}"
     before = rm.stored(key)
     status, body = editor.post_json(path, {"target_value": "95"})

@@ -7,6 +7,8 @@ proposed fields are written) or rejects it. Fields a city lets go live at once (
 by default a milestone's state and date reached and every KPI reading) are saved directly.
 """
 
+import json
+
 import pytest
 
 from tests.support import roadmap as rm
@@ -57,7 +59,7 @@ def test_editor_rename_of_a_published_measure_waits_for_the_ciio_office(world):
     (revision,) = revisions_of(branch.measure)
     assert revision["state"] == "pending" and rm.urlsafe(revision.key) == body["pending_revision"]
     assert revision["summary"] == "Neuer Titel"
-    (change,) = revision["changes"]
+    (change,) = json.loads(revision["changes"])
     assert change["bone"] == "name" and change["old"] == before["name"] and change["new"] == "Umbenannt durch Amt A"
     staff = world.sessions["ciio"].json("/json/revision/list", state="pending")
     assert rm.urlsafe(revision.key) in {skel["key"] for skel in staff["skellist"]}
@@ -74,8 +76,8 @@ def test_accepting_writes_exactly_the_proposed_fields(world):
     assert stored["summary"] == "Zwischendurch vom CIIO-Büro geändert", "accepting wrote back fields not proposed"
     (revision,) = revisions_of(branch.measure)
     assert revision["state"] == "accepted" and revision["note"] == "Passt." and revision["decided_by"]
-    entry = rm.stored(rm.change_of(branch.measure, "edited"))
-    assert "Titel" in entry["reason"]
+    (entry,) = [entry for entry in rm.changes_of(branch.measure) if "Angenommener Titel" in entry["changes"]]
+    assert entry["reason"].startswith("Titel") and "vorgeschlagen von" in entry["reason"], entry["reason"]
     assert world.sessions["anonymous"].get(f"/massnahme/{rm.urlsafe(branch.measure)}").text.count("Angenommener Titel")
 
 
@@ -95,7 +97,9 @@ def test_rejecting_leaves_the_entry_as_it_was(world):
 
 def test_drafts_and_the_ciio_office_save_at_once(world):
     key = rm.add_measure(world.roadmap.dept_a, world.roadmap.programme, world.roadmap.subgoal, "draft")
-    status, body = world.sessions["editor_a"].post_json(f"/json/measure/edit/{rm.urlsafe(key)}", {"name": "Entwurf neu"})
+    status, body = world.sessions["editor_a"].post_json(
+        f"/json/measure/edit/{rm.urlsafe(key)}", {"name": "Entwurf neu"}
+    )
     assert status == 200 and body["action"] == "editSuccess", body
     assert rm.stored(key)["name"] == "Entwurf neu" and not revisions_of(key)
     branch = fresh_branch(world)
@@ -111,10 +115,10 @@ def test_milestone_reached_goes_live_but_a_new_title_waits(world):
     session = world.sessions["editor_a"]
     status, body = session.post_json(
         f"/json/milestone/edit/{rm.urlsafe(branch.milestone)}",
-        {"state": "reached", "actual_date": "2025-03-01", "change_reason": "Erreicht"},
+        {"state": "done", "actual_date": "2025-03-01", "change_reason": "Erreicht"},
     )
     assert status == 200 and body["action"] == "editSuccess", body
-    assert rm.stored(branch.milestone)["state"] == "reached" and not revisions_of(branch.milestone)
+    assert rm.stored(branch.milestone)["state"] == "done" and not revisions_of(branch.milestone)
     propose(world, "milestone", branch.milestone, {"name": "Neuer Name des Zwischenziels"})
     assert rm.stored(branch.milestone)["name"] != "Neuer Name des Zwischenziels"
     assert [revision["state"] for revision in revisions_of(branch.milestone)] == ["pending"]

@@ -42,21 +42,21 @@ measure     list        all   all   all       all       all        public
 measure     view        ok    ok    ok        ok        ok         ok
 measure     view_draft  ok    ok    ok        ok        ok         hidden
 measure     add         ok    ok    ok        no        no         no
-measure     edit        ok    ok    ok        no        no         no
+measure     edit        ok    ok    pending   no        no         no
 measure     delete      ok    ok    no        no        no         no
 measure     review      ok    ok    ok        no        no         no
 measure     publish     ok    ok    no        no        no         no
 milestone   list        all   all   all       all       all        public
 milestone   view        ok    ok    ok        ok        ok         ok
 milestone   view_draft  ok    ok    ok        ok        ok         hidden
-milestone   add         ok    ok    ok        no        no         no
-milestone   edit        ok    ok    ok        no        no         no
+milestone   add         ok    ok    pending   no        no         no
+milestone   edit        ok    ok    pending   no        no         no
 milestone   delete      ok    ok    no        no        no         no
 kpi         list        all   all   all       all       all        public
 kpi         view        ok    ok    ok        ok        ok         ok
 kpi         view_draft  ok    ok    ok        ok        ok         hidden
-kpi         add         ok    ok    ok        no        no         no
-kpi         edit        ok    ok    ok        no        no         no
+kpi         add         ok    ok    pending   no        no         no
+kpi         edit        ok    ok    pending   no        no         no
 kpi         delete      ok    ok    no        no        no         no
 reading     list        all   all   all       all       all        public
 reading     view        ok    ok    ok        ok        ok         ok
@@ -82,6 +82,8 @@ every logged-in role and refuses anonymous visitors everything (401), since /vi 
   ``editor_b`` rows are "an editor changing another department's data". ``view``/``list`` also check that
   anonymous visitors never get internal bones and that every other role does.
 - ``publish`` sets ``publication=published`` on a draft; ``review`` sets ``publication=review``.
+- ``pending``: answered 200 with the form and ``pending_revision``; nothing is written, a revision waits for the
+  CIIO office (the targets are published, or belong to a published measure; see ``test_review.py``).
 """
 
 
@@ -227,6 +229,9 @@ def do_add(w: World, session: AppClient, render: str, module: str, expected: str
     if expected == "ok":
         assert status == 200 and body["action"] == "addSuccess", (status, body.get("errors"))
         assert rm.count(module) == before + 1
+    elif expected == "pending":
+        assert status == 200 and body.get("pending_revision"), (status, body)
+        assert rm.count(module) == before, "stored although it waits for review"
     else:
         assert_refused(status, body)
         assert rm.count(module) == before, "stored despite the refusal"
@@ -241,6 +246,9 @@ def do_edit(w: World, session: AppClient, render: str, module: str, expected: st
     if expected == "ok":
         assert status == 200 and body["action"] == "editSuccess", (status, body.get("errors"))
         assert rm.stored(key)[bone] == value
+    elif expected == "pending":
+        assert status == 200 and body.get("pending_revision"), (status, body)
+        assert rm.stored(key) == before, "changed live although it waits for review"
     else:
         assert_refused(status, body)
         assert rm.stored(key) == before, "changed despite the refusal"

@@ -11,8 +11,9 @@ from fahrplan.modules import Kpi as kpi
 from fahrplan.modules import Milestone as milestone
 from fahrplan.modules import Programme as programme
 from fahrplan.modules import Reading as reading
+from fahrplan.modules import Revision as revision
 
 from .measure import Measure as measure
 from .user import User as user
 
-__all__ = ["change", "department", "goal", "kpi", "measure", "milestone", "programme", "reading", "user"]
+__all__ = ["change", "department", "goal", "kpi", "measure", "milestone", "programme", "reading", "revision", "user"]

@@ -55,5 +55,12 @@ class FahrplanConfig:
     datastore_cooldown_seconds: float = 2.0
     """While the datastore is known down, calls fail at once for this long; then one call probes it."""
 
+    review_live_fields: dict[str, tuple[str, ...]] = dataclasses.field(
+        default_factory=lambda: {"milestone": ("state", "actual_date"), "kpi_reading": ("*",)}
+    )
+    """Kind → fields an editor's change may put live at once on a published entry (``"*"``: all of them). Every
+    other change an editor makes to a published entry (or an entry added to a published measure) is a pending
+    revision the CIIO office accepts or rejects; the public page is unchanged meanwhile."""
+
     outage_retry_after_seconds: int = 10
     """``Retry-After`` of the 503 answer while the datastore is down."""

@@ -10,5 +10,6 @@ from .measure import Measure
 from .milestone import Milestone
 from .organisation import Department, Goal, Programme
 from .portal import Portal
+from .revision import Revision
 
-__all__ = ["Change", "Department", "Goal", "Kpi", "Measure", "Milestone", "Portal", "Programme", "Reading"]
+__all__ = ["Change", "Department", "Goal", "Kpi", "Measure", "Milestone", "Portal", "Programme", "Reading", "Revision"]

@@ -7,9 +7,9 @@ from viur.core import current, db, errors, exposed
 from viur.core.prototypes import List
 from viur.core.skeleton import SkeletonInstance
 
-from ..services import history, portal, rights
+from ..services import history, portal, review, rights
 from ..services.rollup import dest_key
-from ..types import ChangedMeanwhile
+from ..types import ChangedMeanwhile, PendingRevision
 
 
 class RoadmapList(List):
@@ -75,6 +75,8 @@ class RoadmapList(List):
             kwargs.pop("key", None)  # the entry is the one in the URL; a form field "key" changes nothing
         try:
             result = super().edit(*args, **kwargs)
+        except PendingRevision as pending:
+            return with_message(self.render.edit(pending.skel), PENDING_REASON, pending.message, pending.revision_key)
         except ChangedMeanwhile as conflict:
             raise Conflict(conflict.message) from conflict
         except RuntimeError as exc:  # every attempt of the write's transaction collided: nothing was written
@@ -82,6 +84,14 @@ class RoadmapList(List):
                 raise
             raise Conflict(BUSY) from exc
         return with_conflict_message(result)
+
+    @exposed
+    def add(self, *args, **kwargs) -> t.Any:
+        """viur-core's add; an editor's new entry under a published measure becomes a pending revision."""
+        try:
+            return super().add(*args, **kwargs)
+        except PendingRevision as pending:
+            return with_message(self.render.add(pending.skel), PENDING_REASON, pending.message, pending.revision_key)
 
     def department_of(self, skel: SkeletonInstance) -> t.Any:
         """Key of the department that leads this entry (None: no department; only root/ciio may change it)."""
@@ -101,6 +111,8 @@ class RoadmapList(List):
 
     def onAdd(self, skel: SkeletonInstance) -> None:
         self.check_change(skel, stored_publication=None)
+        if self.parent_is_public(skel):
+            self.hold_for_review(skel, stored=None)
         super().onAdd(skel)
 
     def onClone(self, skel: SkeletonInstance, src_skel: SkeletonInstance) -> None:
@@ -110,6 +122,10 @@ class RoadmapList(List):
     def onEdit(self, skel: SkeletonInstance) -> None:
         stored = db.get(skel["key"])
         self.check_change(skel, stored_publication=stored.get("publication") if stored else None)
+        if stored and stored.get(self.public_bone) == self.public_value:
+            stored_skel = skel.skeletonCls()
+            if stored_skel.read(skel["key"]):
+                self.hold_for_review(skel, stored=stored_skel)
         super().onEdit(skel)
 
     def onAdded(self, skel: SkeletonInstance) -> None:
@@ -123,6 +139,36 @@ class RoadmapList(List):
     def onDeleted(self, skel: SkeletonInstance) -> None:
         super().onDeleted(skel)
         portal.invalidate()
+
+    # --- Review of editors' changes to published entries (see fahrplan.services.review) ---------------------
+
+    def parent_is_public(self, skel: SkeletonInstance) -> bool:
+        """Whether a new entry would be public at once (a milestone or KPI of a published measure)."""
+        return False
+
+    def hold_for_review(self, skel: SkeletonInstance, stored: SkeletonInstance | None) -> None:
+        """
+        An editor's save of a public entry (``stored``; None: a new entry of a public parent) becomes a pending
+        revision unless it changes only the fields the city lets go live: raises :class:`PendingRevision`.
+        """
+        user = current.user.get()
+        if rights.can_publish(user):
+            return
+        proposed = review.changes(stored, skel)
+        if (stored is not None and not proposed) or review.goes_live(self.kindName, proposed):
+            return
+        parent = relation_key(skel, "measure") or relation_key(skel, "kpi")
+        revision_key = review.propose(
+            module=self.moduleName,
+            kind=self.kindName,
+            skel=skel,
+            stored=stored,
+            data=current.request.get().kwargs,
+            user=user,
+            department_key=self.department_of(skel),
+            parent_key=parent,
+        )
+        raise PendingRevision(revision_key, skel)
 
     def check_change(self, skel: SkeletonInstance, stored_publication: str | None) -> None:
         """After the client's values were read: the department must still be the editor's; only publishers publish
@@ -154,6 +200,12 @@ def measure_department(measure_key: t.Any) -> t.Any:
     return dest_key(entity.get("lead_department")) if entity else None
 
 
+def measure_is_published(measure_key: t.Any) -> bool:
+    """Whether a stored measure is published (its milestones and KPIs are public with it)."""
+    entity = db.get(measure_key) if measure_key else None
+    return bool(entity) and entity.get("publication") == "published"
+
+
 def relation_key(skel: SkeletonInstance, bone: str) -> t.Any:
     value = skel[bone] if bone in skel else None
     return value["dest"]["key"] if value else None
@@ -173,6 +225,20 @@ BUSY = (
     "Dieser Eintrag wurde im selben Moment von anderen gespeichert; Ihre Änderungen sind nicht gespeichert. "
     "Bitte laden Sie ihn neu und speichern Sie erneut."
 )
+
+
+PENDING_REASON = "Zur Freigabe vorgelegt"
+
+
+def with_message(result: t.Any, reason: str, descr: str, revision_key: t.Any = None) -> t.Any:
+    """A JSON form answer with ``reason`` and ``descr`` (what the admin shows as a message) and the revision."""
+    if not isinstance(result, str) or not result.startswith("{"):
+        return result
+    body = json.loads(result)
+    body["reason"], body["descr"] = reason, descr
+    if revision_key is not None:
+        body["pending_revision"] = revision_key.to_legacy_urlsafe().decode()
+    return json.dumps(body)
 
 
 def with_conflict_message(result: t.Any) -> t.Any:

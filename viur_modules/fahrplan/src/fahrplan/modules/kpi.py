@@ -3,8 +3,9 @@
 from viur.core import db
 from viur.core.skeleton import SkeletonInstance
 
+from ..services import kpis
 from ..services.rollup import dest_key
-from .base import RoadmapList, measure_department, relation_key
+from .base import RoadmapList, measure_department, measure_is_published, relation_key
 
 
 class Kpi(RoadmapList):
@@ -29,6 +30,9 @@ class Kpi(RoadmapList):
     def department_of(self, skel: SkeletonInstance):
         return measure_department(relation_key(skel, "measure"))
 
+    def parent_is_public(self, skel: SkeletonInstance) -> bool:
+        return measure_is_published(relation_key(skel, "measure"))
+
 
 class Reading(RoadmapList):
     kindName = "kpi_reading"
@@ -48,3 +52,7 @@ class Reading(RoadmapList):
         kpi_key = relation_key(skel, "kpi")
         entity = db.get(kpi_key) if kpi_key else None
         return measure_department(dest_key(entity.get("measure"))) if entity else None
+
+    def parent_is_public(self, skel: SkeletonInstance) -> bool:
+        kpi_key = relation_key(skel, "kpi")
+        return bool(kpi_key) and kpis.is_public(kpi_key)

@@ -2,7 +2,7 @@
 
 from viur.core.skeleton import SkeletonInstance
 
-from .base import RoadmapList, measure_department, relation_key
+from .base import RoadmapList, measure_department, measure_is_published, relation_key
 
 
 class Milestone(RoadmapList):
@@ -25,3 +25,6 @@ class Milestone(RoadmapList):
 
     def department_of(self, skel: SkeletonInstance):
         return measure_department(relation_key(skel, "measure"))
+
+    def parent_is_public(self, skel: SkeletonInstance) -> bool:
+        return measure_is_published(relation_key(skel, "measure"))

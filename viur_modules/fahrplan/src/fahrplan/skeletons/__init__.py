@@ -31,6 +31,7 @@ from .kpi import KpiAbstractSkel, KpiSkel, ReadingAbstractSkel, ReadingSkel  # n
 from .measure import MeasureAbstractSkel, MeasureSkel  # noqa: E402
 from .milestone import MilestoneAbstractSkel, MilestoneSkel  # noqa: E402
 from .programme import ProgrammeAbstractSkel, ProgrammeSkel  # noqa: E402
+from .revision import RevisionAbstractSkel, RevisionSkel  # noqa: E402
 from .user import UserSkel  # noqa: E402
 
 __all__ = [
@@ -50,6 +51,8 @@ __all__ = [
     "ProgrammeSkel",
     "ReadingAbstractSkel",
     "ReadingSkel",
+    "RevisionAbstractSkel",
+    "RevisionSkel",
     "SKELETON_PATH",
     "UserSkel",
 ]

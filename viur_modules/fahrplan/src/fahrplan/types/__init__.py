@@ -9,7 +9,7 @@ from .enums import (
     PublicationState,
     Rating,
 )
-from .exceptions import ChangedMeanwhile, DatastoreUnavailable, FahrplanError, RollupError
+from .exceptions import ChangedMeanwhile, DatastoreUnavailable, FahrplanError, PendingRevision, RollupError
 
 __all__ = [
     "ChangedMeanwhile",
@@ -18,6 +18,7 @@ __all__ = [
     "KpiDirection",
     "MeasureStatus",
     "MilestoneState",
+    "PendingRevision",
     "Principle",
     "PrincipleState",
     "PublicationState",

@@ -36,3 +36,19 @@ class DatastoreUnavailable(FahrplanError):
 
     The request guards answer it with HTTP 503 and ``Retry-After``; the portal serves a stale cached page
     instead when it has one."""
+
+
+class PendingRevision(FahrplanError):
+    """
+    An editor's change of a published entry was stored as a pending revision instead of being written: the CIIO
+    office accepts or rejects it. ``revision_key`` is the stored revision.
+    """
+
+    def __init__(self, revision_key: object, skel: object = None):
+        self.revision_key, self.skel = revision_key, skel
+        super().__init__(self.message)
+
+    message = (
+        "Ihre Änderung ist gespeichert und wartet auf die Freigabe durch das CIIO-Büro; "
+        "die öffentliche Seite bleibt bis dahin unverändert."
+    )
