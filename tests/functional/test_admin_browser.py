@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.browser import ROOT, chromium, site  # noqa: F401  # fixtures
+from tests.functional.browser import ROOT, AdminSession, chromium, site  # noqa: F401  # fixtures
 
 pytestmark = pytest.mark.functional
 
@@ -45,10 +45,10 @@ def admin(site) -> t.Iterator[str]:  # noqa: F811
             LINK.unlink()
 
 
-def logged_in_context(chromium, site) -> t.Any:  # noqa: F811
+def logged_in_context(chromium, site, login: tuple[str, str] | None = None) -> t.Any:  # noqa: F811
     context = chromium.new_context(viewport={"width": 1400, "height": 900})
     skey = context.request.get(f"{site.url}/json/skey").json()
-    name, password = site.login
+    name, password = login or site.login
     answer = context.request.post(
         f"{site.url}/vi/user/auth_userpassword/login", form={"name": name, "password": password, "skey": skey}
     ).json()
@@ -123,3 +123,78 @@ def test_saving_a_measure_in_the_admin_keeps_empty_numbers_empty(admin, site, ch
         assert values["budget_planned"] is None and values["progress_override"] is None, values
     finally:
         context.close()
+
+
+DEEP_VALUES = """() => {
+    const values = [];
+    const walk = (root) => root.querySelectorAll('*').forEach((node) => {
+        if (typeof node.value === 'string' && node.value) values.push(node.value);
+        if (node.shadowRoot) walk(node.shadowRoot);
+    });
+    walk(document);
+    return values;
+}"""
+"""Every form value on the page, shadow DOMs included (the admin's read-only fields are inputs)."""
+
+EDITOR_PASSWORD = "Browser-Test-Passwort-2026!"
+
+
+def editor_of(site, measure: dict) -> tuple[str, str]:  # noqa: F811
+    """A new department editor (entered by root) bound to the lead department of ``measure``."""
+    name = f"editor-{measure['key'][-8:].lower()}@dortmund.example"
+    AdminSession(site.url, *site.login).add(
+        "user",
+        name=name,
+        password=EDITOR_PASSWORD,
+        roles="editor",
+        departments=measure["lead_department"]["dest"]["key"],
+        status="10",
+        firstname="Erika",
+        lastname="Redaktion",
+    )
+    return name, EDITOR_PASSWORD
+
+
+def test_an_editors_save_of_a_published_measure_waits_for_the_ciio_office(admin, site, chromium):  # noqa: F811
+    """
+    A department editor saves a published measure in the admin: the admin shows "Zur Freigabe vorgelegt", the
+    stored measure (and so the public page) is unchanged; root opens the revision in the module "Freigaben",
+    chooses "Annehmen" and saves: then the measure holds the editor's text.
+    """
+    root = logged_in_context(chromium, site)
+    try:
+        measure = root.request.get(f"{admin}/vi/measure/list?publication=published&limit=1").json()["skellist"][0]
+        key, before = measure["key"], measure["summary"]
+        editor = logged_in_context(chromium, site, editor_of(site, measure))
+        page = open_edit(editor, admin, "measure", key)
+        page.locator("textarea:visible").first.fill("Vorschlag der Redaktion aus dem Admin")
+        assert save(page) == "edit"
+        page.wait_for_timeout(1500)
+        texts = [text for text in page.locator("sl-alert").all_inner_texts() if "Freigabe" in text]
+        assert texts and "CIIO" in texts[-1], page.locator("sl-alert").all_inner_texts()
+        page.screenshot(path=str(ROOT / ".artifacts" / "admin-pending-revision.png"))
+        assert root.request.get(f"{admin}/vi/measure/view/{key}").json()["values"]["summary"] == before
+        editor.close()
+
+        pending = root.request.get(f"{admin}/vi/revision/list?state=pending").json()["skellist"]
+        (revision,) = [entry for entry in pending if entry["entity_name"] == measure["name"]]
+        page = root.new_page()
+        page.goto(f"{admin}/vi/s/main.html#/db/revision/edit/{revision['key']}")
+        decision = page.locator("sl-select:not([disabled])").first  # the one field staff set (others read-only)
+        decision.wait_for(timeout=30000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ROOT / ".artifacts" / "admin-revision-form.png"), full_page=True)
+        shown = page.evaluate(DEEP_VALUES)
+        assert any("Vorschlag der Redaktion aus dem Admin" in value for value in shown), shown
+        decision.click()
+        page.locator("sl-option", has_text="Annehmen").first.click()
+        page.screenshot(path=str(ROOT / ".artifacts" / "admin-revision-decision.png"))
+        with page.expect_response(lambda r: r.request.method == "POST" and "/vi/revision/edit/" in r.url) as answer:
+            page.locator("sl-button", has_text="Speichern").first.click()
+        assert answer.value.json()["action"] == "editSuccess", answer.value.json().get("errors")
+        stored = root.request.get(f"{admin}/vi/measure/view/{key}").json()["values"]
+        assert stored["summary"] == "Vorschlag der Redaktion aus dem Admin"
+        decided = root.request.get(f"{admin}/vi/revision/view/{revision['key']}").json()["values"]
+        assert decided["state"] == "accepted" and decided["decided_by"], decided
+    finally:
+        root.close()

@@ -81,6 +81,15 @@ def test_accepting_writes_exactly_the_proposed_fields(world):
     assert world.sessions["anonymous"].get(f"/massnahme/{rm.urlsafe(branch.measure)}").text.count("Angenommener Titel")
 
 
+def test_saving_again_replaces_the_editors_pending_proposal(world):
+    branch = fresh_branch(world)
+    first = propose(world, "measure", branch.measure, {"name": "Erster Vorschlag"})
+    second = propose(world, "measure", branch.measure, {"name": "Zweiter Vorschlag"})
+    assert first["pending_revision"] == second["pending_revision"]
+    (revision,) = revisions_of(branch.measure)
+    assert "Zweiter Vorschlag" in revision["changes"] and "Erster Vorschlag" not in revision["changes"]
+
+
 def test_rejecting_leaves_the_entry_as_it_was(world):
     branch = fresh_branch(world)
     before = rm.stored(branch.measure)

@@ -77,12 +77,18 @@ def propose(
 
     diff = changes(stored, skel)
     revision = skeleton.skeletonByKind("fahrplan_revision")()
+    author_key = user_ref(user)[0]
+    if stored is not None and author_key:  # a second save of the same editor replaces their pending proposal
+        query = revision.all().filter("target_key =", urlsafe(skel["key"])).filter("author_key =", author_key)
+        if earlier := query.filter("state =", "pending").getEntry():
+            revision.read(earlier.key)
     revision["entity_kind"] = kind
     revision["entity_name"] = str(skel["name"] or "") if "name" in skel else ""
     if not revision["entity_name"] and stored is not None and "name" in stored:
         revision["entity_name"] = str(stored["name"] or "")
     revision["action"] = "add" if stored is None else "edit"
     revision["changes"] = diff
+    revision["diff"] = [diff_line(change) for change in diff]
     revision["summary"] = str(data.get(REASON) or "").strip()[:1000]
     revision["author_key"], revision["author_name"] = user_ref(user)
     revision["state"] = "pending"
@@ -94,6 +100,11 @@ def propose(
     revision["proposed"] = form_values(data, None if stored is None else (change["bone"] for change in diff))
     revision.write()
     return revision["key"]
+
+
+def diff_line(change: t.Mapping[str, str]) -> str:
+    """``Feld: alt → neu`` (``–`` for an empty value)."""
+    return f"{change['label']}: {change['old'] or '–'} → {change['new'] or '–'}"
 
 
 class NotApplicable(Exception):

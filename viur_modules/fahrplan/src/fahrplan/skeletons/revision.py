@@ -22,7 +22,15 @@ class RevisionAbstractSkel(Skeleton):
         descr=i18n.translate("fahrplan.change.entity_name", "Eintrag"), readOnly=True, searchable=True
     )
     action = SelectBone(descr=i18n.translate("fahrplan.revision.action", "Vorschlag"), values=ACTIONS, readOnly=True)
-    changes = EscapedJsonBone(descr=i18n.translate("fahrplan.change.changes", "Änderungen"), readOnly=True)
+    diff = StringBone(
+        descr=i18n.translate("fahrplan.revision.diff", "Vorgeschlagene Änderungen"),
+        readOnly=True,
+        multiple=True,
+        indexed=False,
+        max_length=None,
+    )
+    """One line per field, ``Feld: alt → neu`` (what staff read in the admin's form)."""
+    changes = EscapedJsonBone(descr="Änderungen (Daten)", readOnly=True, visible=False)
     summary = StringBone(
         descr=i18n.translate("fahrplan.change.reason", "Begründung"), readOnly=True, max_length=1000, indexed=False
     )
