@@ -9,6 +9,9 @@ How it works (maintained on write, never recomputed per page view):
 - A milestone past its planned date and not done is **overdue**; a measure with an overdue milestone, a
   planned end in the past (and not completed or stopped) or the status "delayed" is **delayed**, and the
   reason is stated in words.
+- Time changes these without a write: each measure stores ``state_changes_on``, the next day on which the date
+  alone changes them (the day after its next open milestone's date or after its planned end, if it is not
+  finished), and the hourly task refreshes only the measures whose day has come.
 - Each measure stores the **contribution** it last applied (weight, progress, status, public or not, and
   the goals, programme and roadmap it counts for). :func:`refresh_measure` computes the new contribution
   and, in one transaction, subtracts the old one from and adds the new one to every target's sums. Targets
@@ -48,6 +51,16 @@ def local_date(value: t.Any) -> datetime.date | None:
             value = value.astimezone(LOCAL_TZ)
         return value.date()
     return value if isinstance(value, datetime.date) else None
+
+
+def local_today() -> datetime.date:
+    """Today's calendar date in Europe/Berlin: the one clock of every date-derived value (tests replace it)."""
+    return datetime.datetime.now(LOCAL_TZ).date()
+
+
+def local_midnight(value: datetime.date) -> datetime.datetime:
+    """The start of ``value`` in Europe/Berlin, as the datastore stores (and compares) a calendar date."""
+    return datetime.datetime.combine(value, datetime.time(), tzinfo=LOCAL_TZ)
 
 
 def format_date(value: datetime.date) -> str:
@@ -278,16 +291,22 @@ def derive(entity: t.Mapping[str, t.Any], milestones: t.Sequence[t.Mapping[str, 
     )
     overdue = []
     upcoming = []
+    changes = []  # the days on which the date alone changes the derived values
     for milestone in milestones:
         planned = local_date(milestone.get("planned_date"))
         if is_overdue(milestone.get("state"), planned, today):
             overdue.append((milestone.get("name") or "", planned))
         elif milestone.get("state") == MilestoneState.OPEN and planned:
             upcoming.append((milestone.get("planned_date"), milestone.get("name") or ""))
+            changes.append(planned + datetime.timedelta(days=1))  # overdue from the day after its date
     overdue.sort(key=lambda item: item[1])
+    planned_end = local_date(entity.get("planned_end"))
+    finished = entity.get("status") in (MeasureStatus.COMPLETED, MeasureStatus.STOPPED)
+    if planned_end and planned_end >= today and not finished:
+        changes.append(planned_end + datetime.timedelta(days=1))  # delayed from the day after the planned end
     delayed, reason = delay(
         entity.get("status"),
-        local_date(entity.get("planned_end")),
+        planned_end,
         overdue,
         entity.get("status_note"),
         today,
@@ -300,6 +319,7 @@ def derive(entity: t.Mapping[str, t.Any], milestones: t.Sequence[t.Mapping[str, 
         "overdue_count": len(overdue),
         "next_milestone_date": min(upcoming)[0] if upcoming else None,
         "next_milestone_name": min(upcoming)[1] if upcoming else "",
+        "state_changes_on": local_midnight(min(changes)) if changes else None,
     }
 
 
@@ -371,7 +391,7 @@ def _refresh_until_stable(measure_key, today: datetime.date | None) -> dict | No
     was added or removed meanwhile (a query cannot run in that transaction), and refresh again if one was.
     """
     db = _db()
-    today = today or datetime.datetime.now(LOCAL_TZ).date()
+    today = today or local_today()
     new = None
     for _ in range(REFRESH_ROUNDS):
         milestone_keys = [found.key for found in referencing("milestone", "measure", measure_key).iter(keys_only=True)]
