@@ -4,6 +4,7 @@ what the date alone can change. The date is injected (``rollup.local_today``), s
 """
 
 import datetime
+import json
 
 import pytest
 
@@ -118,3 +119,45 @@ def test_hourly_task_refreshes_only_measures_whose_state_can_change(world, clock
     refreshed.clear()
     refresh_overdue()  # an hour later: nothing can change before the next date
     assert running not in refreshed and not set(refreshed) & set(finished)
+
+
+def test_time_driven_refresh_reads_no_shared_entity_in_its_transaction(world, clock, monkeypatch):
+    """
+    The folds write the sums onto goals (and the roadmap's stats); a refresh that reads them in its transaction
+    holds locks the folds must wait for. When only the date changed, the measure's goals are the ones its stored
+    contribution already counts for: the hourly task's transactions read the measure and its milestones only.
+    """
+    from viur.core import db
+
+    from fahrplan.modules.measure import refresh_overdue
+    from fahrplan.services import rollup
+
+    r = world.roadmap
+    clock.set(datetime.date(2030, 6, 15))
+    measure = rm.add_measure(r.dept_a, r.programme, r.subgoal, status="in_progress", planned_end=at(2030, 6, 30))
+    rm.add_milestone(measure, planned_date=at(2030, 6, 20))
+    before = db.get(measure)["rollup"]
+    clock.set(datetime.date(2030, 7, 2))
+    read_in_transactions = set()
+    original, refresh_txn = db.get, rollup._refresh_txn
+    inside = []
+
+    def get(keys, *args, **kwargs):
+        if inside:
+            read_in_transactions.update(key.kind for key in (keys if isinstance(keys, list) else [keys]))
+        return original(keys, *args, **kwargs)
+
+    def txn(*args, **kwargs):
+        inside.append(True)
+        try:
+            return refresh_txn(*args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(db, "get", get)
+    monkeypatch.setattr(rollup, "_refresh_txn", txn)
+    refresh_overdue()
+    entity = original(measure)
+    assert entity["is_delayed"] is True and entity["overdue_count"] == 1
+    assert read_in_transactions == {"measure", "milestone"}, read_in_transactions
+    assert json.loads(entity["rollup"])["targets"] == json.loads(before)["targets"]
