@@ -104,7 +104,7 @@ def refresh_due_measures(day: str, cursor: str | None) -> None:
     """One chunk of the measures whose derived state the date ``day`` changes (``state_changes_on``), then hand on."""
     today = datetime.date.fromisoformat(day)
     if next_cursor := _due_chunk(
-        "measure", "state_changes_on", day, cursor, lambda key: rollup.refresh_measure(key, today)
+        "measure", "state_changes_on", day, cursor, lambda key: rollup.refresh_measure(key, today, dates_only=True)
     ):
         refresh_due_measures(day, next_cursor)
 

@@ -323,13 +323,22 @@ def derive(entity: t.Mapping[str, t.Any], milestones: t.Sequence[t.Mapping[str, 
     }
 
 
-def contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], goals: t.Mapping) -> dict:
+def contribution(
+    entity: t.Mapping[str, t.Any],
+    derived: t.Mapping[str, t.Any],
+    goals: t.Mapping,
+    targets: t.Mapping[str, float] | None = None,
+) -> dict:
     """
     What a measure counts for: its weight, progress, status, delay, visibility and targets with factors.
 
     :param goals: the goal entities the measure is linked to, by key (with ``weight`` and ``ancestor_keys``).
+    :param targets: the targets with factors, when known already (see :func:`stored_targets`); ``goals`` is
+        not used then.
     """
-    targets: dict[str, float] = {f"{STATS_KIND}/{STATS_NAME}": 1.0}
+    if targets is not None:
+        return _contribution(entity, derived, dict(targets))
+    targets = {f"{STATS_KIND}/{STATS_NAME}": 1.0}
     if programme := dest_key(entity.get("programme")):
         targets[_target_name(programme)] = 1.0
     db = _db()
@@ -339,6 +348,10 @@ def contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], 
         for ancestor in goal.get("ancestor_keys") or []:
             name = _target_name(db.Key.from_legacy_urlsafe(ancestor))
             targets[name] = max(targets.get(name, 0.0), factor)
+    return _contribution(entity, derived, targets)
+
+
+def _contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], targets: dict[str, float]) -> dict:
     weight = entity.get("weight")
     stopped = entity.get("status") == MeasureStatus.STOPPED
     return {
@@ -353,15 +366,39 @@ def contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], 
     }
 
 
+def stored_targets(entity: t.Mapping[str, t.Any]) -> dict[str, float] | None:
+    """
+    The targets (with factors) of the contribution a measure stores, when they still fit its goals and programme:
+    None when it has none, its last refresh failed, or it now names a goal or programme they lack.
+
+    A refresh for the passing of time uses them instead of reading the goals in its transaction (the folds write
+    the sums onto the goals). Factors stay right: a change of a goal refreshes its measures in full.
+    """
+    old = _loads(entity.get("rollup"))
+    if not old or entity.get("rollup_pending") or "targets" not in old:
+        return None
+    names = {_target_name(key) for key in [*dest_keys(entity.get("goals")), *dest_keys(entity.get("programme"))]}
+    return old["targets"] if names <= old["targets"].keys() else None
+
+
 REFRESH_ROUNDS = 5
 """How often a refresh re-reads a measure's milestones when they changed while it ran."""
 
 
-def refresh_measure(measure_key, today: datetime.date | None = None, attempt: int = 0) -> dict | None:
+def refresh_measure(
+    measure_key,
+    today: datetime.date | None = None,
+    attempt: int = 0,
+    *,
+    dates_only: bool = False,
+) -> dict | None:
     """
     Recompute a measure's derived fields and move its contribution in all roll-ups; safe to call any number of
     times, from any number of threads. Never raises for contention: a write is never answered with an error
     after its data was stored (the refresh is retried in a deferred task, and the hourly sweep catches up).
+
+    ``dates_only``: only the date changed (the hourly task), so the measure keeps the targets its stored
+    contribution counts for (:func:`stored_targets`) and its transaction reads no goal.
 
     Returns the new contribution, or None when the measure is gone or another thread of this process is
     refreshing it right now (that thread then refreshes it once more, so this call's change is included).
@@ -371,7 +408,7 @@ def refresh_measure(measure_key, today: datetime.date | None = None, attempt: in
     result: list[dict | None] = [None]
 
     def job() -> None:
-        result[0] = _refresh_until_stable(measure_key, today)
+        result[0] = _refresh_until_stable(measure_key, today, dates_only)
 
     try:
         sums.coalescer.run(("measure", measure_key), job)
@@ -385,7 +422,7 @@ def refresh_measure(measure_key, today: datetime.date | None = None, attempt: in
     return result[0]
 
 
-def _refresh_until_stable(measure_key, today: datetime.date | None) -> dict | None:
+def _refresh_until_stable(measure_key, today: datetime.date | None, dates_only: bool = False) -> dict | None:
     """
     Refresh in a transaction that reads the measure and its milestones by key; then check that no milestone
     was added or removed meanwhile (a query cannot run in that transaction), and refresh again if one was.
@@ -396,14 +433,16 @@ def _refresh_until_stable(measure_key, today: datetime.date | None) -> dict | No
     for _ in range(REFRESH_ROUNDS):
         milestone_keys = [found.key for found in referencing("milestone", "measure", measure_key).iter(keys_only=True)]
         kpis = _sync_children_visibility(measure_key, milestone_keys)
-        new = db.run_in_transaction(_refresh_txn, measure_key, milestone_keys, kpis, today)
+        new = db.run_in_transaction(_refresh_txn, measure_key, milestone_keys, kpis, today, dates_only)
         now = {found.key for found in referencing("milestone", "measure", measure_key).iter(keys_only=True)}
         if now == set(milestone_keys):
             break
     return new
 
 
-def _refresh_txn(measure_key, milestone_keys: list, kpis: list, today: datetime.date) -> dict | None:
+def _refresh_txn(
+    measure_key, milestone_keys: list, kpis: list, today: datetime.date, dates_only: bool = False
+) -> dict | None:
     from . import sums
 
     db = _db()
@@ -411,10 +450,11 @@ def _refresh_txn(measure_key, milestone_keys: list, kpis: list, today: datetime.
     if entity is None:
         return None
     milestones = list(by_key(db.get(milestone_keys)).values()) if milestone_keys else []
-    goal_keys = dest_keys(entity.get("goals"))
+    targets = stored_targets(entity) if dates_only else None
+    goal_keys = dest_keys(entity.get("goals")) if targets is None else []
     goals = by_key(db.get(goal_keys)) if goal_keys else {}
     derived = derive(entity, milestones, today)
-    new = contribution(entity, derived, goals)
+    new = contribution(entity, derived, goals, targets)
     old = _loads(entity.get("rollup"))
     seq = int(entity.get("rollup_seq") or 0)
     if new != old:
