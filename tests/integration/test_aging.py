@@ -161,3 +161,26 @@ def test_time_driven_refresh_reads_no_shared_entity_in_its_transaction(world, cl
     assert entity["is_delayed"] is True and entity["overdue_count"] == 1
     assert read_in_transactions == {"measure", "milestone"}, read_in_transactions
     assert json.loads(entity["rollup"])["targets"] == json.loads(before)["targets"]
+
+
+def test_rerate_all_gives_kpis_written_before_the_change_dates_their_day(world, clock):
+    """
+    KPIs stored before ``rating_changes_on`` existed (rated without a date) are never found by the daily task;
+    the one-off ``rerate_all`` (``python -m tools.manage rerate-kpis``) rates every KPI for today and dates it.
+    """
+    from viur.core import db
+
+    from fahrplan.services import kpis, rollup
+
+    r = world.roadmap
+    clock.set(datetime.date(2030, 8, 1))
+    measure = rm.add_measure(r.dept_a, r.programme, r.subgoal)
+    kpi = rm.add_kpi(
+        measure, baseline_value=0, baseline_date=at(2030, 1, 1), target_value=100, target_date=at(2031, 1, 1)
+    )
+    rm.add_reading(kpi, date=at(2030, 7, 1), value=50)
+    legacy = db.get(kpi)
+    del legacy["rating_changes_on"]
+    db.put(legacy)
+    assert kpis.rerate_all() >= 1
+    assert rollup.local_date(db.get(kpi)["rating_changes_on"]) == datetime.date(2031, 1, 2)
