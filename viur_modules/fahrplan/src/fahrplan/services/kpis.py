@@ -129,5 +129,17 @@ def refresh(
     db.run_in_transaction(txn)
 
 
+def rerate_all(today: datetime.date | None = None) -> int:
+    """
+    Rate every KPI for ``today`` and store the day its rating changes (one transaction per KPI): a one-off for
+    KPIs stored before ``rating_changes_on`` existed, which the daily re-rating cannot find. Returns how many.
+    """
+    count = 0
+    for found in _db().Query("kpi").iter(keys_only=True):  # keys-only entities, not keys
+        refresh(found.key, today=today)
+        count += 1
+    return count
+
+
 def _loads(value: t.Any) -> t.Any:
     return json.loads(value) if isinstance(value, (str, bytes)) else value
