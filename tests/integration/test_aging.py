@@ -184,3 +184,28 @@ def test_rerate_all_gives_kpis_written_before_the_change_dates_their_day(world, 
     db.put(legacy)
     assert kpis.rerate_all() >= 1
     assert rollup.local_date(db.get(kpi)["rating_changes_on"]) == datetime.date(2031, 1, 2)
+
+
+def test_re_rating_runs_in_resumable_chunks(world, clock, monkeypatch):
+    """More due KPIs than one chunk: each chunk hands its cursor on, every due KPI is re-rated exactly once."""
+    from fahrplan.modules import tasks
+    from fahrplan.services import kpis
+
+    r = world.roadmap
+    clock.set(datetime.date(2030, 8, 1))
+    measure = rm.add_measure(r.dept_a, r.programme, r.subgoal)
+    due = []
+    for _ in range(5):
+        kpi = rm.add_kpi(
+            measure, baseline_value=0, baseline_date=at(2030, 1, 1), target_value=9, target_date=at(2030, 9, 1)
+        )
+        rm.add_reading(kpi, date=at(2030, 7, 1), value=5)
+        due.append(kpi)
+    monkeypatch.setattr(tasks, "DUE_CHUNK", 2)
+    chunks = spy(monkeypatch, tasks, "_due_chunk")
+    refreshed = spy(monkeypatch, kpis, "refresh")
+    clock.set(datetime.date(2030, 9, 2))
+    tasks.rerate_kpis()
+    assert {key for key in refreshed if key in due} == set(due)
+    assert len(refreshed) == len(set(refreshed))
+    assert len(chunks) >= 3
