@@ -81,7 +81,8 @@ def _due_chunk(kind: str, bone: str, day: str, cursor: str | None, refresh: t.Ca
     """
     Refresh the next :data:`DUE_CHUNK` entities of ``kind`` whose ``bone`` (a day, stored as its start) is due on
     ``day`` (ISO date); returns the cursor of the rest, or None when done. A refresh moves ``bone`` past ``day``,
-    so a later run finds nothing; the query needs no composite index (one property, a range on it).
+    so a later run finds nothing; one that fails leaves it due for the next run. The query needs no composite
+    index (one property, a range on it).
     """
     query = (
         db.Query(kind)
@@ -92,7 +93,11 @@ def _due_chunk(kind: str, bone: str, day: str, cursor: str | None, refresh: t.Ca
         query.setCursor(cursor)
     found = query.run(limit=DUE_CHUNK, keys_only=True)
     for entity in found:
-        refresh(getattr(entity, "key", entity))
+        key = getattr(entity, "key", entity)
+        try:
+            refresh(key)
+        except Exception:  # e.g. contention that outlasted the retries: it stays due, the next run retries it
+            logging.exception(f"refresh of {key!r} (its {bone} came) failed")
     if found:
         logging.info(f"{kind}: {len(found)} refreshed whose {bone} came by {day}")
     next_cursor = query.getCursor() if len(found) == DUE_CHUNK else None
