@@ -6,6 +6,7 @@ Management commands that run inside the app's environment (cwd ``deploy/``, emul
     python -m tools.manage generate --size S|L
     python -m tools.manage repair-zeros [--dry-run]
     python -m tools.manage resanitise [--dry-run]
+    python -m tools.manage rerate-kpis
 
 ``tools.dev`` calls them with the right environment; they are idempotent.
 """
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     zeros.add_argument("--dry-run", action="store_true", help="only print what would change")
     clean = sub.add_parser("resanitise", help="run stored rich texts through the allow-list sanitiser")
     clean.add_argument("--dry-run", action="store_true", help="only list what would change")
+    sub.add_parser("rerate-kpis", help="rate every KPI for today and store the day its rating changes (one-off)")
     args = parser.parse_args(argv)
 
     password_file = getattr(args, "password_file", None)
@@ -142,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         for key, bone in changed:
             print(f"{'would clean' if args.dry_run else 'cleaned'}\t{key}\t{bone}")
         print(f"rich texts {'to clean' if args.dry_run else 'cleaned'}: {len(changed)}")
+    elif args.command == "rerate-kpis":
+        from fahrplan.services import kpis
+
+        print(f"KPIs re-rated: {kpis.rerate_all()}")
     return 0
 
 

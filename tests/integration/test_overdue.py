@@ -68,25 +68,22 @@ def test_rollup_follows_milestone_add_edit_delete(world):
     assert progress() == (100, 100, 100, 100)
 
 
-def test_hourly_task_delays_measures_whose_dates_passed_without_a_write(world):
+def test_hourly_task_delays_measures_whose_dates_passed_without_a_write(world, monkeypatch):
     """Time passes without writes: the periodic task turns a measure delayed once its milestone date passed."""
     import datetime
 
     from viur.core import db
 
     from fahrplan.modules.measure import refresh_overdue
+    from fahrplan.services import rollup
 
     r = world.roadmap
     measure = rm.add_measure(r.dept_a, r.programme, r.subgoal)
-    milestone = rm.add_milestone(measure, name="Rollout")
-    assert db.get(measure)["is_delayed"] is False
-    # The milestone's date passes: change it behind the app's back, as time would.
-    stored = db.get(milestone)
-    stored["planned_date"] = datetime.datetime(2024, 1, 15, tzinfo=datetime.UTC)
-    db.put(stored)
-    entity = db.get(measure)
-    entity["next_milestone_date"] = stored["planned_date"]
-    db.put(entity)
+    rm.add_milestone(measure, name="Rollout", planned_date=datetime.datetime(2030, 1, 15, tzinfo=datetime.UTC))
+    monkeypatch.setattr(rollup, "local_today", lambda: datetime.date(2030, 1, 15))
+    refresh_overdue()
+    assert db.get(measure)["is_delayed"] is False  # due on its day, overdue only from the day after
+    monkeypatch.setattr(rollup, "local_today", lambda: datetime.date(2030, 1, 16))  # the date passes, no write
     refresh_overdue()
     entity = db.get(measure)
     assert entity["is_delayed"] is True and "Rollout" in entity["delay_reason"]

@@ -150,7 +150,7 @@ def write_one_of_each() -> dict:
         baseline_value=0,
         baseline_date=day,
         target_value=100,
-        target_date=day + datetime.timedelta(days=900),
+        target_date=day + datetime.timedelta(days=9000),  # still running, like the generated KPIs
     )
     keys["kpi_reading"] = write("kpi_reading", kpi=keys["kpi"], date=day, value=5.0)
     return keys

@@ -11,7 +11,7 @@ import datetime
 
 import pytest
 
-from fahrplan.services.kpi import Assessment, assess, insert_reading, latest, remove_reading
+from fahrplan.services.kpi import Assessment, assess, insert_reading, latest, rating_changes_on, remove_reading
 from fahrplan.types import KpiDirection, Rating
 
 BASE = datetime.date(2024, 1, 1)
@@ -333,3 +333,52 @@ def test_latest_reads_json_values():
     """The series comes back from JSON: ints, floats and extra fields must all parse."""
     assert latest([["2024-01-01", 1, "a"], ["2024-05-31", 12, "b"]]) == (datetime.date(2024, 5, 31), 12.0)
     assert latest([("2024-05-31", "3.5", "b", "extra")]) == (datetime.date(2024, 5, 31), 3.5)
+
+
+# ------------------------------------------------------------------------------
+# rating_changes_on
+#
+
+
+def changes_on(value: float, *, on: int = 50, days: int = 100, today: int = 60, **kw):
+    return rating_changes_on(
+        direction=kw.pop("direction", "higher"),
+        baseline_value=0,
+        baseline_date=BASE,
+        target_value=100,
+        target_date=day(days),
+        latest=(day(on), value) if value is not None else None,
+        today=day(today),
+    )
+
+
+def test_rating_of_a_missed_target_changes_the_day_after_the_target_date():
+    """Time alone turns an unreached KPI off track the day after its target date: that day must be re-rated."""
+    assert changes_on(50, today=60) == day(101)
+    assert changes_on(10, today=60) == day(101)  # off track already, but its sentence changes to "nicht erreicht"
+    assert changes_on(50, today=100) == day(101)
+
+
+def test_rating_that_time_cannot_change_has_no_date():
+    """Achieved, no data, or already past the target date: no day changes the rating, the daily task skips it."""
+    assert changes_on(100, today=60) is None
+    assert changes_on(None, today=60) is None
+    assert changes_on(50, today=101) is None
+    assert changes_on(50, on=100, today=60) is None  # read on the target date: the final verdict
+
+
+def test_the_stored_rating_is_right_until_its_change_date():
+    """Between today and the change date the rating stays as it is; on the change date it is the new one."""
+    kwargs = {
+        "direction": "higher",
+        "baseline_value": 0,
+        "baseline_date": BASE,
+        "target_value": 100,
+        "target_date": day(100),
+    }
+    reading = (day(50), 50)
+    changes = rating_changes_on(**kwargs, latest=reading, today=day(60))
+    before = assess(**kwargs, latest=reading, today=changes - datetime.timedelta(days=1))
+    after = assess(**kwargs, latest=reading, today=changes)
+    assert before == assess(**kwargs, latest=reading, today=day(60))
+    assert before.rating is Rating.ON_TRACK and after.rating is Rating.OFF_TRACK

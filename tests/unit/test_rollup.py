@@ -533,3 +533,25 @@ def test_derive_names_the_next_open_milestone():
 
 def test_search_words_split_compounds_and_drop_markup():
     assert rollup.search_words("E-Akte <b>für</b> alle", None) == ["akte", "alle", "für"]
+
+
+def test_derive_names_the_day_time_alone_changes_a_measure():
+    """
+    The hourly task refreshes only measures whose derived state changes by the date alone: the day after the next
+    open milestone's date (it turns overdue) or after the planned end (the measure turns delayed). A finished
+    measure past its end never changes by time, so the task never touches it again.
+    """
+
+    def changes_on(entity, milestones):
+        """The stored change day (a datetime at local midnight) as a calendar date."""
+        return rollup.local_date(rollup.derive(entity, milestones, TODAY)["state_changes_on"])
+
+    milestone = {"name": "Bald", "planned_date": datetime.datetime(2024, 7, 1, tzinfo=UTC), "state": "open"}
+    end = datetime.datetime(2024, 6, 30, tzinfo=UTC)
+    running = {"status": "in_progress", "planned_end": end}
+    assert changes_on(running, [milestone]) == datetime.date(2024, 7, 1)
+    assert changes_on({"status": "in_progress"}, [milestone]) == datetime.date(2024, 7, 2)
+    assert changes_on({"status": "completed", "planned_end": end}, []) is None
+    late = {"status": "in_progress", "planned_end": datetime.datetime(2024, 1, 1, tzinfo=UTC)}
+    assert changes_on(late, []) is None  # delayed already: nothing left to change
+    assert changes_on({"status": "stopped"}, [milestone]) == datetime.date(2024, 7, 2)

@@ -2,9 +2,8 @@
 
 import datetime
 import json
-import logging
 
-from viur.core import PeriodicTask, current, db, errors, exposed, force_post, skey
+from viur.core import PeriodicTask, current, errors, exposed, force_post, skey
 from viur.core.skeleton import SkeletonInstance
 
 from ..services import jobs, rights, rollup
@@ -78,19 +77,8 @@ class Measure(RoadmapList):
 @PeriodicTask(interval=datetime.timedelta(hours=1))
 def refresh_overdue() -> None:
     """
-    Time passes without writes: measures whose next milestone or planned end just passed are refreshed,
-    so that they turn delayed (with the reason) within the hour.
+    Time passes without writes: the measures whose stored ``state_changes_on`` has come (a milestone or the
+    planned end just passed) are refreshed in chunks, so that they turn delayed (with the reason) within the hour.
+    Finished measures long past their end are never touched again.
     """
-    today = datetime.datetime.now(rollup.LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
-    # iter(keys_only=True) yields keys-only entities, not keys
-    due = {found.key for found in db.Query("measure").filter("next_milestone_date <", today).iter(keys_only=True)}
-    due |= {
-        found.key
-        for found in db.Query("measure")
-        .filter("is_delayed =", False)
-        .filter("planned_end <", today)
-        .iter(keys_only=True)
-    }
-    for key in due:
-        rollup.refresh_measure(key)
-    logging.info(f"refreshed {len(due)} measures with passed dates")
+    tasks.refresh_due_measures(rollup.local_today().isoformat(), None)

@@ -7,16 +7,23 @@ calls them. On the local server a deferred task runs right after the request tha
 
 import datetime
 import logging
+import typing as t
 
 from viur.core import CallDeferred, PeriodicTask, db
 
-from ..services import jobs, rollup, sums
+from ..services import jobs, kpis, rollup, sums
 
 RECOMPUTE = "recompute"
 """The job name of the roll-up recompute."""
 
 RECOMPUTE_CHUNK = 50
 """Measures refreshed per task of the recompute."""
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+"""Earlier than any stored day (the lower bound of the due queries)."""
+
+DUE_CHUNK = 100
+"""Entities refreshed per task when their day has come (see :func:`refresh_due_measures`, :func:`rerate_kpis`)."""
 
 
 @CallDeferred
@@ -68,3 +75,57 @@ def sweep() -> None:
     folded = sums.fold_pending()
     if refreshed or folded:
         logging.info(f"roll-up sweep: {refreshed} measures refreshed, {folded} changes folded")
+
+
+def _due_chunk(kind: str, bone: str, day: str, cursor: str | None, refresh: t.Callable[[db.Key], t.Any]) -> str | None:
+    """
+    Refresh the next :data:`DUE_CHUNK` entities of ``kind`` whose ``bone`` (a day, stored as its start) is due on
+    ``day`` (ISO date); returns the cursor of the rest, or None when done. A refresh moves ``bone`` past ``day``,
+    so a later run finds nothing; one that fails leaves it due for the next run. The query needs no composite
+    index (one property, a range on it).
+    """
+    query = (
+        db.Query(kind)
+        .filter(f"{bone} >=", EPOCH)  # not the empty values: null sorts before every date and would match
+        .filter(f"{bone} <=", rollup.local_midnight(datetime.date.fromisoformat(day)))
+    )
+    if cursor:
+        query.setCursor(cursor)
+    found = query.run(limit=DUE_CHUNK, keys_only=True)
+    for entity in found:
+        key = getattr(entity, "key", entity)
+        try:
+            refresh(key)
+        except Exception:  # e.g. contention that outlasted the retries: it stays due, the next run retries it
+            logging.exception(f"refresh of {key!r} (its {bone} came) failed")
+    if found:
+        logging.info(f"{kind}: {len(found)} refreshed whose {bone} came by {day}")
+    next_cursor = query.getCursor() if len(found) == DUE_CHUNK else None
+    return next_cursor.decode() if isinstance(next_cursor, bytes) else next_cursor
+
+
+@CallDeferred
+def refresh_due_measures(day: str, cursor: str | None) -> None:
+    """One chunk of the measures whose derived state the date ``day`` changes (``state_changes_on``), then hand on."""
+    today = datetime.date.fromisoformat(day)
+    if next_cursor := _due_chunk(
+        "measure", "state_changes_on", day, cursor, lambda key: rollup.refresh_measure(key, today, dates_only=True)
+    ):
+        refresh_due_measures(day, next_cursor)
+
+
+@PeriodicTask(interval=datetime.timedelta(hours=1))
+def rerate_kpis() -> None:
+    """
+    Re-rate the stored ratings that the date alone changes today (``rating_changes_on``), once per KPI and day: the
+    admin's filtered views query them. Pages compute the rating they show for today anyway.
+    """
+    rerate_due_kpis(rollup.local_today().isoformat(), None)
+
+
+@CallDeferred
+def rerate_due_kpis(day: str, cursor: str | None) -> None:
+    """One chunk of :func:`rerate_kpis`, then hand on."""
+    today = datetime.date.fromisoformat(day)
+    if next_cursor := _due_chunk("kpi", "rating_changes_on", day, cursor, lambda key: kpis.refresh(key, today=today)):
+        rerate_due_kpis(day, next_cursor)

@@ -12,6 +12,10 @@ its target (value, date). For the latest reading we compare how much of the way 
 - **no data**: no reading yet.
 
 Every rating comes with one sentence a citizen understands.
+
+Ratings age: the same reading is rated off track once the target date has passed (from the day after it).
+:func:`rating_changes_on` names the day on which time alone changes a rating, so that the ratings shown are
+computed for today and the stored ones (which the admin's filtered views query) are re-rated on that day only.
 """
 
 import dataclasses
@@ -90,6 +94,37 @@ def assess(
     else:
         rating, verdict = Rating.OFF_TRACK, "die Kontrollgröße ist nicht auf Kurs."
     return Assessment(rating, f"{path} – {verdict}", achieved_share, expected_share)
+
+
+def rating_changes_on(
+    *,
+    direction: KpiDirection | str,
+    baseline_value: float,
+    baseline_date: datetime.date,
+    target_value: float,
+    target_date: datetime.date,
+    latest: tuple[datetime.date, float] | None,
+    unit: str = "",
+    today: datetime.date,
+) -> datetime.date | None:
+    """
+    The first day after ``today`` on which the rating (or its sentence) differs from today's without a new
+    reading, or None when no day will: by the method only the passing of the target date changes it, on the day
+    after the target date, for a KPI with a reading that has not reached the target before that date.
+    """
+    day_after = target_date + datetime.timedelta(days=1)
+    if day_after <= today:
+        return None
+    values = {
+        "direction": direction,
+        "baseline_value": baseline_value,
+        "baseline_date": baseline_date,
+        "target_value": target_value,
+        "target_date": target_date,
+        "latest": latest,
+        "unit": unit,
+    }
+    return day_after if assess(**values, today=day_after) != assess(**values, today=today) else None
 
 
 def insert_reading(series: list[list], date: datetime.date, value: float, ident: str) -> list[list]:

@@ -27,7 +27,7 @@ import typing as t
 from viur.core import db
 
 from ..types import DatastoreUnavailable, MeasureStatus, MilestoneState, Principle, PrincipleState, PublicationState
-from . import catalogue, pagecache, rollup
+from . import catalogue, kpis, pagecache, rollup
 
 PUBLISHED = PublicationState.PUBLISHED.value
 
@@ -322,6 +322,8 @@ def milestone_view(entity: t.Any, today: datetime.date) -> dict:
 
 
 def kpi_view(entity: t.Any) -> dict:
+    """A KPI for its page; the rating is computed for today (it ages past the target date without a write)."""
+    assessment = kpis.assessment(entity)
     series = _loads(entity.get("series")) or []
     points = []
     for item in series:
@@ -341,8 +343,8 @@ def kpi_view(entity: t.Any) -> dict:
         "target_value": entity.get("target_value"),
         "target_date": rollup.local_date(entity.get("target_date")),
         "source": _s(entity.get("source")),
-        "rating": entity.get("rating") or "no_data",
-        "rating_text": _s(entity.get("rating_text")),
+        "rating": assessment.rating.value,
+        "rating_text": _s(assessment.explanation),
         "latest_value": entity.get("latest_value"),
         "latest_date": rollup.local_date(entity.get("latest_date")),
         "points": points,

@@ -9,6 +9,9 @@ How it works (maintained on write, never recomputed per page view):
 - A milestone past its planned date and not done is **overdue**; a measure with an overdue milestone, a
   planned end in the past (and not completed or stopped) or the status "delayed" is **delayed**, and the
   reason is stated in words.
+- Time changes these without a write: each measure stores ``state_changes_on``, the next day on which the date
+  alone changes them (the day after its next open milestone's date or after its planned end, if it is not
+  finished), and the hourly task refreshes only the measures whose day has come.
 - Each measure stores the **contribution** it last applied (weight, progress, status, public or not, and
   the goals, programme and roadmap it counts for). :func:`refresh_measure` computes the new contribution
   and, in one transaction, subtracts the old one from and adds the new one to every target's sums. Targets
@@ -48,6 +51,16 @@ def local_date(value: t.Any) -> datetime.date | None:
             value = value.astimezone(LOCAL_TZ)
         return value.date()
     return value if isinstance(value, datetime.date) else None
+
+
+def local_today() -> datetime.date:
+    """Today's calendar date in Europe/Berlin: the one clock of every date-derived value (tests replace it)."""
+    return datetime.datetime.now(LOCAL_TZ).date()
+
+
+def local_midnight(value: datetime.date) -> datetime.datetime:
+    """The start of ``value`` in Europe/Berlin, as the datastore stores (and compares) a calendar date."""
+    return datetime.datetime.combine(value, datetime.time(), tzinfo=LOCAL_TZ)
 
 
 def format_date(value: datetime.date) -> str:
@@ -278,16 +291,22 @@ def derive(entity: t.Mapping[str, t.Any], milestones: t.Sequence[t.Mapping[str, 
     )
     overdue = []
     upcoming = []
+    changes = []  # the days on which the date alone changes the derived values
     for milestone in milestones:
         planned = local_date(milestone.get("planned_date"))
         if is_overdue(milestone.get("state"), planned, today):
             overdue.append((milestone.get("name") or "", planned))
         elif milestone.get("state") == MilestoneState.OPEN and planned:
             upcoming.append((milestone.get("planned_date"), milestone.get("name") or ""))
+            changes.append(planned + datetime.timedelta(days=1))  # overdue from the day after its date
     overdue.sort(key=lambda item: item[1])
+    planned_end = local_date(entity.get("planned_end"))
+    finished = entity.get("status") in (MeasureStatus.COMPLETED, MeasureStatus.STOPPED)
+    if planned_end and planned_end >= today and not finished:
+        changes.append(planned_end + datetime.timedelta(days=1))  # delayed from the day after the planned end
     delayed, reason = delay(
         entity.get("status"),
-        local_date(entity.get("planned_end")),
+        planned_end,
         overdue,
         entity.get("status_note"),
         today,
@@ -300,16 +319,26 @@ def derive(entity: t.Mapping[str, t.Any], milestones: t.Sequence[t.Mapping[str, 
         "overdue_count": len(overdue),
         "next_milestone_date": min(upcoming)[0] if upcoming else None,
         "next_milestone_name": min(upcoming)[1] if upcoming else "",
+        "state_changes_on": local_midnight(min(changes)) if changes else None,
     }
 
 
-def contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], goals: t.Mapping) -> dict:
+def contribution(
+    entity: t.Mapping[str, t.Any],
+    derived: t.Mapping[str, t.Any],
+    goals: t.Mapping,
+    targets: t.Mapping[str, float] | None = None,
+) -> dict:
     """
     What a measure counts for: its weight, progress, status, delay, visibility and targets with factors.
 
     :param goals: the goal entities the measure is linked to, by key (with ``weight`` and ``ancestor_keys``).
+    :param targets: the targets with factors, when known already (see :func:`stored_targets`); ``goals`` is
+        not used then.
     """
-    targets: dict[str, float] = {f"{STATS_KIND}/{STATS_NAME}": 1.0}
+    if targets is not None:
+        return _contribution(entity, derived, dict(targets))
+    targets = {f"{STATS_KIND}/{STATS_NAME}": 1.0}
     if programme := dest_key(entity.get("programme")):
         targets[_target_name(programme)] = 1.0
     db = _db()
@@ -319,6 +348,10 @@ def contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], 
         for ancestor in goal.get("ancestor_keys") or []:
             name = _target_name(db.Key.from_legacy_urlsafe(ancestor))
             targets[name] = max(targets.get(name, 0.0), factor)
+    return _contribution(entity, derived, targets)
+
+
+def _contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], targets: dict[str, float]) -> dict:
     weight = entity.get("weight")
     stopped = entity.get("status") == MeasureStatus.STOPPED
     return {
@@ -333,15 +366,39 @@ def contribution(entity: t.Mapping[str, t.Any], derived: t.Mapping[str, t.Any], 
     }
 
 
+def stored_targets(entity: t.Mapping[str, t.Any]) -> dict[str, float] | None:
+    """
+    The targets (with factors) of the contribution a measure stores, when they still fit its goals and programme:
+    None when it has none, its last refresh failed, or it now names a goal or programme they lack.
+
+    A refresh for the passing of time uses them instead of reading the goals in its transaction (the folds write
+    the sums onto the goals). Factors stay right: a change of a goal refreshes its measures in full.
+    """
+    old = _loads(entity.get("rollup"))
+    if not old or entity.get("rollup_pending") or "targets" not in old:
+        return None
+    names = {_target_name(key) for key in [*dest_keys(entity.get("goals")), *dest_keys(entity.get("programme"))]}
+    return old["targets"] if names <= old["targets"].keys() else None
+
+
 REFRESH_ROUNDS = 5
 """How often a refresh re-reads a measure's milestones when they changed while it ran."""
 
 
-def refresh_measure(measure_key, today: datetime.date | None = None, attempt: int = 0) -> dict | None:
+def refresh_measure(
+    measure_key,
+    today: datetime.date | None = None,
+    attempt: int = 0,
+    *,
+    dates_only: bool = False,
+) -> dict | None:
     """
     Recompute a measure's derived fields and move its contribution in all roll-ups; safe to call any number of
     times, from any number of threads. Never raises for contention: a write is never answered with an error
     after its data was stored (the refresh is retried in a deferred task, and the hourly sweep catches up).
+
+    ``dates_only``: only the date changed (the hourly task), so the measure keeps the targets its stored
+    contribution counts for (:func:`stored_targets`) and its transaction reads no goal.
 
     Returns the new contribution, or None when the measure is gone or another thread of this process is
     refreshing it right now (that thread then refreshes it once more, so this call's change is included).
@@ -351,7 +408,7 @@ def refresh_measure(measure_key, today: datetime.date | None = None, attempt: in
     result: list[dict | None] = [None]
 
     def job() -> None:
-        result[0] = _refresh_until_stable(measure_key, today)
+        result[0] = _refresh_until_stable(measure_key, today, dates_only)
 
     try:
         sums.coalescer.run(("measure", measure_key), job)
@@ -365,25 +422,27 @@ def refresh_measure(measure_key, today: datetime.date | None = None, attempt: in
     return result[0]
 
 
-def _refresh_until_stable(measure_key, today: datetime.date | None) -> dict | None:
+def _refresh_until_stable(measure_key, today: datetime.date | None, dates_only: bool = False) -> dict | None:
     """
     Refresh in a transaction that reads the measure and its milestones by key; then check that no milestone
     was added or removed meanwhile (a query cannot run in that transaction), and refresh again if one was.
     """
     db = _db()
-    today = today or datetime.datetime.now(LOCAL_TZ).date()
+    today = today or local_today()
     new = None
     for _ in range(REFRESH_ROUNDS):
         milestone_keys = [found.key for found in referencing("milestone", "measure", measure_key).iter(keys_only=True)]
         kpis = _sync_children_visibility(measure_key, milestone_keys)
-        new = db.run_in_transaction(_refresh_txn, measure_key, milestone_keys, kpis, today)
+        new = db.run_in_transaction(_refresh_txn, measure_key, milestone_keys, kpis, today, dates_only)
         now = {found.key for found in referencing("milestone", "measure", measure_key).iter(keys_only=True)}
         if now == set(milestone_keys):
             break
     return new
 
 
-def _refresh_txn(measure_key, milestone_keys: list, kpis: list, today: datetime.date) -> dict | None:
+def _refresh_txn(
+    measure_key, milestone_keys: list, kpis: list, today: datetime.date, dates_only: bool = False
+) -> dict | None:
     from . import sums
 
     db = _db()
@@ -391,10 +450,11 @@ def _refresh_txn(measure_key, milestone_keys: list, kpis: list, today: datetime.
     if entity is None:
         return None
     milestones = list(by_key(db.get(milestone_keys)).values()) if milestone_keys else []
-    goal_keys = dest_keys(entity.get("goals"))
+    targets = stored_targets(entity) if dates_only else None
+    goal_keys = dest_keys(entity.get("goals")) if targets is None else []
     goals = by_key(db.get(goal_keys)) if goal_keys else {}
     derived = derive(entity, milestones, today)
-    new = contribution(entity, derived, goals)
+    new = contribution(entity, derived, goals, targets)
     old = _loads(entity.get("rollup"))
     seq = int(entity.get("rollup_seq") or 0)
     if new != old:

@@ -3,6 +3,9 @@
 from viur.core import i18n
 from viur.core.bones import (
     BooleanBone,
+    Compute,
+    ComputeInterval,
+    ComputeMethod,
     DateBone,
     JsonBone,
     SelectBone,
@@ -89,13 +92,31 @@ class KpiAbstractSkel(Skeleton):
         translation_key_prefix="fahrplan.rating.",
         readOnly=True,
         defaultValue=Rating.NO_DATA.value,
+        compute=Compute(
+            fn=lambda skel: _assessment_today(skel).rating.value, interval=ComputeInterval(ComputeMethod.Always)
+        ),
     )
+    """
+    Shown (JSON, admin) as computed for today from the stored values, so it ages past the target date; stored as
+    rated on write and re-rated on the day it changes (``rating_changes_on``), for the admin's filtered views.
+    """
 
     rating_text = StringBone(
         descr=i18n.translate("fahrplan.kpi.rating_text", "Bewertung erklärt"),
         readOnly=True,
         max_length=1000,
+        compute=Compute(
+            fn=lambda skel: _assessment_today(skel).explanation, interval=ComputeInterval(ComputeMethod.Always)
+        ),
     )
+    """The rating's sentence, computed for today like :attr:`rating`."""
+
+    rating_changes_on = DateBone(
+        descr="Rating changes on",
+        readOnly=True,
+        visible=False,
+    )
+    """The day (its start in Europe/Berlin) on which the date alone changes the rating; empty when none will."""
 
     latest_value = NumberBone(
         descr=i18n.translate("fahrplan.kpi.latest_value", "Letzter Wert"), precision=4, readOnly=True
@@ -144,6 +165,11 @@ class KpiAbstractSkel(Skeleton):
         super().delete(skel, key)
         if measure_key := _measure_key(skel):
             rollup.refresh_measure(measure_key)
+
+
+def _assessment_today(skel: SkeletonInstance):
+    """The KPI's rating for today from the skeleton's stored values (see :func:`fahrplan.services.kpis.assessment`)."""
+    return kpis.assessment({name: skel[name] for name in kpis.STORED_INPUTS})
 
 
 def _measure_key(skel: SkeletonInstance):

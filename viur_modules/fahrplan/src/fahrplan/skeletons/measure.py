@@ -275,6 +275,17 @@ class MeasureAbstractSkel(Skeleton):
         readOnly=True,
     )
 
+    state_changes_on = DateBone(
+        descr="Dates change it on",
+        readOnly=True,
+        visible=False,
+    )
+    """
+    The next day (its start in Europe/Berlin) on which the date alone changes the derived fields: the day after
+    the next open milestone's date or after the planned end. Empty when no date can; the hourly task refreshes
+    the measures whose day has come (derived on write).
+    """
+
     child_keys = StringBone(
         descr="Milestones and KPIs",
         multiple=True,

@@ -73,7 +73,7 @@ def generate(
             raise ValueError(f"unknown size {size!r}; use one of {', '.join(SIZES)}")
         measures = SIZES[size]
     started = time.monotonic()
-    workload = _Workload(measures, random.Random(seed), today or datetime.datetime.now(rollup.LOCAL_TZ).date())
+    workload = _Workload(measures, random.Random(seed), today or rollup.local_today())
     with quiet_client(), Writer() as writer:
         counts = workload.run(EntityFactory(relations=relations), writer)
     from ..services import sums
@@ -335,22 +335,25 @@ class _Workload:
             series.append([when.isoformat(), float(value), reading.key.to_legacy_urlsafe().decode()])
         series.sort(key=lambda row: (row[0], row[2]))
         latest = kpi_method.latest(series)
-        assessment = kpi_method.assess(
-            direction=direction,
-            baseline_value=baseline,
-            baseline_date=baseline_date,
-            target_value=target,
-            target_date=target_date,
-            latest=latest,
-            unit="%",
-            today=today,
-        )
+        inputs = {
+            "direction": direction,
+            "baseline_value": baseline,
+            "baseline_date": baseline_date,
+            "target_value": target,
+            "target_date": target_date,
+            "latest": latest,
+            "unit": "%",
+            "today": today,
+        }
+        assessment = kpi_method.assess(**inputs)
+        changes_on = kpi_method.rating_changes_on(**inputs)
         kpi["series"] = json.dumps(series)
         kpi["reading_count"] = len(series)
         kpi["latest_value"] = latest[1]
         kpi["latest_date"] = datetime.datetime.combine(latest[0], datetime.time(), tzinfo=datetime.UTC)
         kpi["rating"] = assessment.rating.value
         kpi["rating_text"] = assessment.explanation
+        kpi["rating_changes_on"] = rollup.local_midnight(changes_on) if changes_on else None
         reference = factory.ref("kpi_reading", "kpi", kpi)
         for reading in readings:
             reading["kpi"] = reference
