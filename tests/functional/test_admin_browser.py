@@ -64,15 +64,29 @@ def open_edit(context, base: str, module: str, key: str) -> t.Any:
     return page
 
 
-def save(page) -> str:
+def save(page, module: str = "measure", field: str = "summary") -> str:
     """Click "Speichern"; returns the action the server answered (editSuccess, edit, …)."""
     with page.expect_response(
         lambda r: r.request.method == "POST"
-        and "/vi/measure/edit/" in r.url
-        and "summary" in (r.request.post_data or "")
+        and f"/vi/{module}/edit/" in r.url
+        and field in (r.request.post_data or "")
     ) as answer:
         page.locator("sl-button", has_text="Speichern").first.click()
     return answer.value.json()["action"]
+
+
+def open_form(context, base: str, module: str, key: str) -> t.Any:
+    """The admin's edit form of ``module``/``key``, filled (waits for its first editable text field)."""
+    page = context.new_page()
+    page.goto(f"{base}/vi/s/main.html#/db/{module}/edit/{key}")
+    text_fields(page).first.wait_for(timeout=30000)
+    page.wait_for_timeout(1500)  # the form fills its values after the structure
+    return page
+
+
+def text_fields(page) -> t.Any:
+    """The editable one-line text fields of the open form, in the skeleton's bone order."""
+    return page.locator("sl-input.widget-bone-string:not([disabled])")
 
 
 def test_a_save_over_a_newer_version_is_refused_with_a_message_in_the_admin(admin, site, chromium):  # noqa: F811
@@ -198,3 +212,66 @@ def test_an_editors_save_of_a_published_measure_waits_for_the_ciio_office(admin,
         assert decided["state"] == "accepted" and decided["decided_by"], decided
     finally:
         root.close()
+
+
+def first_key(context, admin: str, module: str, query: str = "") -> str:
+    return context.request.get(f"{admin}/vi/{module}/list?limit=1{query}").json()["skellist"][0]["key"]
+
+
+def view(context, admin: str, module: str, key: str) -> dict:
+    return context.request.get(f"{admin}/vi/{module}/view/{key}").json()["values"]
+
+
+def test_saving_a_milestone_in_the_admin_stores_it_and_keeps_empty_fields_empty(admin, site, chromium):  # noqa: F811
+    """Root renames a milestone in the admin form: the name is stored, an empty date reached stays empty."""
+    context = logged_in_context(chromium, site)
+    try:
+        key = first_key(context, admin, "milestone", "&state=open")
+        before = view(context, admin, "milestone", key)
+        page = open_form(context, admin, "milestone", key)
+        text_fields(page).first.locator("input").fill("Im Admin umbenanntes Zwischenziel")
+        assert save(page, "milestone", "name") == "editSuccess"
+        stored = view(context, admin, "milestone", key)
+        assert stored["name"] == "Im Admin umbenanntes Zwischenziel"
+        assert stored["actual_date"] == before["actual_date"] and stored["weight"] == before["weight"], stored
+        assert stored["version"] == before["version"] + 1
+    finally:
+        context.close()
+
+
+def test_saving_a_kpi_reading_in_the_admin_keeps_its_value(admin, site, chromium):  # noqa: F811
+    """Root adds a note to a KPI reading in the admin form: the note is stored, the value and date are kept."""
+    context = logged_in_context(chromium, site)
+    try:
+        key = first_key(context, admin, "reading")
+        before = view(context, admin, "reading", key)
+        page = open_form(context, admin, "reading", key)
+        text_fields(page).last.locator("input").fill("Nachgetragen im Admin")
+        assert save(page, "reading", "value") == "editSuccess"
+        stored = view(context, admin, "reading", key)
+        assert "Nachgetragen im Admin" in (stored.get("note"), stored.get("source")), stored
+        assert (stored["value"], stored["date"]) == (before["value"], before["date"]), stored
+    finally:
+        context.close()
+
+
+def test_saving_a_user_in_the_admin_keeps_roles_departments_and_password(admin, site, chromium):  # noqa: F811
+    """Root edits an editor's name in the admin form: roles, departments and the password stay as they were."""
+    context = logged_in_context(chromium, site)
+    try:
+        measure = context.request.get(f"{admin}/vi/measure/list?publication=published&limit=1").json()["skellist"][0]
+        login = editor_of(site, measure)
+        key = context.request.get(f"{admin}/vi/user/list?name={login[0]}").json()["skellist"][0]["key"]
+        before = view(context, admin, "user", key)
+        page = open_form(context, admin, "user", key)
+        fields = text_fields(page)
+        assert fields.count() >= 1
+        fields.first.locator("input").fill("Erika-Maria")
+        assert save(page, "user", "name") == "editSuccess"
+        stored = view(context, admin, "user", key)
+        assert "Erika-Maria" in (stored["firstname"], stored["lastname"]), stored
+        assert stored["roles"] == before["roles"] == ["editor"]
+        assert [d["dest"]["key"] for d in stored["departments"]] == [d["dest"]["key"] for d in before["departments"]]
+        logged_in_context(chromium, site, login).close()  # the password still works
+    finally:
+        context.close()
