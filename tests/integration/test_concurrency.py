@@ -289,3 +289,88 @@ def test_each_logged_change_is_applied_exactly_once_however_many_folds_run(roadm
     in_parallel([lambda: db.run_in_transaction(sums._fold, pending) for _ in range(4)])
     assert sums.pending_keys(100) == []
     assert rollup.stats()["all"]["n"] == before + 20
+
+
+FUZZ_NUMBERS = ["", "null", "0", "1", "2.5", "99", "100", "101", "-1", "inf", "nan", "1e309", "abc", " 7 "]
+FUZZ_STATUS = ["planned", "in_progress", "delayed", "completed", "stopped", "unknown", ""]
+FUZZ_STATES = ["open", "done", "dropped", "reached", ""]
+FUZZ_DATES = ["2024-05-01", "2026-01-01", "2031-12-31", "", "31.12.2030", "gestern"]
+CLEAN_STATUSES = {200, 400, 403, 404, 409}
+"""Every answer of the fuzz run: success, a validation form (200), or a clean refusal; never a 500."""
+
+
+def test_a_concurrent_fuzz_run_never_fails_with_500_and_leaves_every_roll_up_equal_to_a_recompute(roadmap, stack):
+    """
+    Six staff members fire 30 random saves each at once on the same six measures and their milestones: valid and
+    invalid numbers, statuses, dates and publications, milestone adds, edits and deletions, and hostile relation
+    values. Every answer is a clean success or refusal, and afterwards every stored roll-up (measures, goals,
+    programmes, the roadmap) is exactly what a recompute from scratch gives.
+    """
+    import random
+
+    r = roadmap
+    measure_keys = [rm.add_measure(r.dept_a, r.programme, r.subgoal) for _ in range(6)]
+    measures = [rm.urlsafe(key) for key in measure_keys]
+    milestones = [rm.urlsafe(rm.add_milestone(key)) for key in measure_keys for _ in range(2)]
+    clients = sessions(stack.app, 6)
+
+    def staff(seed: int):
+        rng = random.Random(seed)
+
+        def operation(session):
+            choice = rng.random()
+            if choice < 0.35:
+                values = {
+                    rng.choice(["status", "weight", "progress_override", "publication", "goals", "programme"]): "",
+                    "change_reason": "Fuzz",
+                }
+                bone = next(iter(values))
+                values[bone] = {
+                    "status": rng.choice(FUZZ_STATUS),
+                    "weight": rng.choice(FUZZ_NUMBERS),
+                    "progress_override": rng.choice(FUZZ_NUMBERS),
+                    "publication": rng.choice(["draft", "review", "published"]),
+                    "goals": rng.choice([rm.urlsafe(r.subgoal), rm.urlsafe(r.goal), "0", "kaputt"]),
+                    "programme": rng.choice([rm.urlsafe(r.programme), rm.urlsafe(r.programme_draft), "0"]),
+                }[bone]
+                return save(session, "measure", rng.choice(measures), values)
+            if choice < 0.7:
+                values = {
+                    "state": rng.choice(FUZZ_STATES),
+                    "weight": rng.choice(FUZZ_NUMBERS),
+                    "actual_date": rng.choice(FUZZ_DATES),
+                    "planned_date": rng.choice(FUZZ_DATES),
+                    "change_reason": "Fuzz",
+                }
+                picked = dict(rng.sample(sorted(values.items()), rng.randint(1, 3))) | {"change_reason": "Fuzz"}
+                return save(session, "milestone", rng.choice(milestones), picked)
+            if choice < 0.85:
+                payload = {
+                    "measure": rng.choice(measures + ["0"]),
+                    "name": rm.unique("Fuzz"),
+                    "planned_date": rng.choice(FUZZ_DATES),
+                    "state": rng.choice(FUZZ_STATES),
+                    "weight": rng.choice(FUZZ_NUMBERS),
+                }
+                status, body = session.post_json("/vi/milestone/add", payload)
+                if status == 200 and isinstance(body, dict) and body.get("action") == "addSuccess":
+                    milestones.append(body["values"]["key"])
+                return status, body
+            return session.post_json(f"/vi/milestone/delete/{rng.choice(milestones)}", {})
+
+        def work():
+            session = clients[seed]
+            return [operation(session) for _ in range(30)]
+
+        return work
+
+    outcomes = [outcome for results in in_parallel([staff(seed) for seed in range(6)]) for outcome in results]
+    unclean = [(status, str(body)[:300]) for status, body in outcomes if status not in CLEAN_STATUSES]
+    assert not unclean, f"{len(unclean)} of {len(outcomes)} answers were not clean: {unclean[:3]}"
+    saved = [
+        body
+        for status, body in outcomes
+        if status == 200 and isinstance(body, dict) and "Success" in body.get("action", "")
+    ]
+    assert len(saved) > 30, f"only {len(saved)} of {len(outcomes)} saves went through: the run tested nothing"
+    assert_rollups_equal_a_recompute()
