@@ -8,6 +8,7 @@ they are skipped, unless ``FAHRPLAN_REQUIRE_ADMIN_TESTS=1`` (set by ``.ci/run`` 
 """
 
 import os
+import secrets
 import typing as t
 from pathlib import Path
 
@@ -155,7 +156,7 @@ EDITOR_PASSWORD = "Browser-Test-Passwort-2026!"
 
 def editor_of(site, measure: dict) -> tuple[str, str]:  # noqa: F811
     """A new department editor (entered by root) bound to the lead department of ``measure``."""
-    name = f"editor-{measure['key'][-8:].lower()}@dortmund.example"
+    name = f"editor-{secrets.token_hex(4)}@dortmund.example"
     AdminSession(site.url, *site.login).add(
         "user",
         name=name,
