@@ -126,13 +126,15 @@ def test_internal_only_save_is_one_internal_entry(world):
     status, body = root.post_json(f"/vi/measure/edit/{rm.urlsafe(key)}", {"responsible": "Mia Intern"})
     assert status == 200 and body["action"] == "editSuccess", str(body)[:400]
     entries = rm.changes_of(key)
-    assert len(entries) == before + 1 and entries[-1]["is_public"] is False
+    assert len(entries) == before + 1, [(entry["changes"], entry["internal_changes"]) for entry in entries]
+    assert entries[-1]["is_public"] is False
     assert history(anonymous, key)[-1]["key"] != rm.urlsafe(entries[-1].key)
 
 
 def test_admin_save_of_unchanged_form_writes_no_entry(world):
     """vi-admin posts the whole form, empty numbers as null: when nothing changed, nothing is recorded."""
-    key = world.roadmap.b.measure
+    r = world.roadmap
+    key = rm.add_measure(r.dept_b, r.programme, r.subgoal)
     before = len(rm.changes_of(key))
     status, body = world.sessions["root"].post_json(
         f"/vi/measure/edit/{rm.urlsafe(key)}",
@@ -149,4 +151,5 @@ def test_readings_have_a_readable_title(world):
     entry = rm.changes_of(reading)[-1]
     assert entry["entity_name"] == "Online-Anträge: 01.01.2025 – 42.5 %"
     rm.update(reading, value=43)
-    assert rm.changes_of(reading)[-1]["entity_name"] == "Online-Anträge: 01.01.2025 – 43 %"
+    edited = [entry for entry in rm.changes_of(reading) if entry["action"] == "edited"]
+    assert [entry["entity_name"] for entry in edited] == ["Online-Anträge: 01.01.2025 – 43 %"]

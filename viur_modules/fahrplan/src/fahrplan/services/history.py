@@ -2,8 +2,9 @@
 Change history: who changed what (old → new), when, and why — for measures, milestones and KPIs.
 
 Every write of a tracked skeleton goes through :func:`recording`, which compares the stored values with
-the new ones and appends one ``change`` entity. Entries are never updated or deleted, so history
-survives any later change (and the deletion of the entity itself).
+the new ones and appends one ``change`` entity per save (none when nothing changed): the public changes in
+``changes``, those of internal bones in ``internal_changes`` (staff only). Entries are never deleted and
+their changes never rewritten, so history survives any later change (and the deletion of the entity itself).
 """
 
 import contextlib
@@ -150,34 +151,51 @@ def record_deletion(skel: t.Any, kind: str) -> None:
 
 def _write(skel: t.Any, kind: str, action: str, changes: list[dict], reason: str) -> None:
     """
-    Append the history entry; for a public entity, changes of internal bones go into a second, internal entry.
+    Append the save's one history entry. Changes of internal bones go into its ``internal_changes`` (staff only);
+    an entry of a public entity with no public change left (an edit of internal bones only) is not public.
     """
     measure_key = _measure_of(skel, kind)
-    public = _is_public(measure_key, skel, kind)
     internal = INTERNAL_BONES.get(kind, frozenset())
+    visible = [change for change in changes if change["bone"] not in internal]
     hidden = [change for change in changes if change["bone"] in internal]
-    if public and hidden:
-        visible = [change for change in changes if change["bone"] not in internal]
-        if visible or action != "edited":
-            _put(skel, kind, measure_key, action, visible, reason, public=True)
-        _put(skel, kind, measure_key, action, hidden, reason, public=False)
-    else:
-        _put(skel, kind, measure_key, action, changes, reason, public=public)
+    public = _is_public(measure_key, skel, kind) and bool(visible or action != "edited")
+    _put(skel, kind, measure_key, action, visible, hidden, reason, public=public)
 
 
-def _put(skel: t.Any, kind: str, measure_key, action: str, changes: list[dict], reason: str, public: bool) -> None:
+def title(skel: t.Any, kind: str) -> str:
+    """What the history calls an entity: its title; a reading by its KPI, date and value."""
+    if kind == "kpi_reading":
+        kpi = skel["kpi"]["dest"] if skel["kpi"] else None
+        unit = str(kpi["unit"] or "") if kpi and "unit" in kpi else ""
+        value = " ".join(filter(None, (display(skel["value"]), unit)))
+        return f"{str(kpi['name'] or '') if kpi else ''}: {display(skel['date'])} – {value}"
+    return str(skel["name"] or "")
+
+
+def _put(
+    skel: t.Any,
+    kind: str,
+    measure_key,
+    action: str,
+    changes: list[dict],
+    internal_changes: list[dict],
+    reason: str,
+    public: bool,
+) -> None:
     from viur.core import skeleton
 
     user_key, user_name = _current_user()
     entry = skeleton.skeletonByKind("change")()
     entry["entity_kind"] = kind
     entry["entity_key"] = skel["key"].to_legacy_urlsafe().decode() if skel["key"] else ""
-    entry["entity_name"] = str(skel["name"] or "")
+    entry["entity_name"] = title(skel, kind)
     entry["measure_key"] = measure_key.to_legacy_urlsafe().decode() if measure_key else ""
     entry["action"] = action
     entry["changes"] = changes
+    entry["internal_changes"] = internal_changes
     entry["reason"] = reason
     entry["user_name"] = user_name
     entry["user_key"] = user_key.to_legacy_urlsafe().decode() if user_key else ""
     entry["is_public"] = public
+    entry["publishable"] = public
     entry.write()
