@@ -1,0 +1,77 @@
+"""What the public reads of the change history: the measure page and the public change list (issue 12)."""
+
+import datetime
+
+from tests.support import roadmap as rm
+
+
+def public_list(world, **filters) -> list[dict]:
+    """The change list as anonymous visitors get it."""
+    return world.sessions["anonymous"].json("/json/change/list", amount="99", **filters)["skellist"]
+
+
+def measure_page(world, key, lang: str = "") -> str:
+    from fahrplan.services import pagecache
+
+    pagecache.pages.clear()
+    response = world.sessions["anonymous"].get(f"{lang}/massnahme/{rm.urlsafe(key)}")
+    assert response.status_code == 200, response.text[:500]
+    return response.text
+
+
+def add_internal_entries(measure, count: int) -> None:
+    """``count`` internal history entries about ``measure``, newer than everything so far (written directly)."""
+    from viur.core import db
+
+    now = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=1)
+    entities = []
+    for n in range(count):
+        entity = db.Entity(db.Key("change"))
+        entity.update(
+            entity_kind="measure",
+            entity_key=rm.urlsafe(measure),
+            entity_name="intern",
+            measure_key=rm.urlsafe(measure),
+            action="edited",
+            changes="[]",
+            internal_changes="[]",
+            reason=f"Interne Pflege {n}",
+            is_public=False,
+            publishable=False,
+            creationdate=now + datetime.timedelta(seconds=n),
+            changedate=now + datetime.timedelta(seconds=n),
+        )
+        entities.append(entity)
+    db.put(entities)
+
+
+def test_public_history_is_not_crowded_out_by_internal_entries(world):
+    """The measure page lists its public history even behind more than a page of newer internal entries."""
+    r = world.roadmap
+    key = rm.add_measure(r.dept_b, r.programme, r.subgoal)
+    rm.update(key, status="in_progress", change_reason="Auftrag vergeben")
+    add_internal_entries(key, 60)
+    assert "Auftrag vergeben" in measure_page(world, key)
+
+
+def test_history_of_an_unpublished_measure_is_no_longer_public(world):
+    """A measure set back to draft takes its history out of public view; published again, it is back."""
+    r = world.roadmap
+    key = rm.add_measure(r.dept_b, r.programme, r.subgoal)
+    milestone = rm.add_milestone(key, name="Öffentliches Zwischenziel")
+    rm.update(key, status_note="Öffentlich begründet")
+    assert {entry["entity_name"] for entry in public_list(world, measure_key=rm.urlsafe(key))} >= {
+        "Öffentliches Zwischenziel"
+    }
+
+    rm.update(key, publication="draft")
+    rm.update(key, status_note="Im Entwurf geändert")
+    assert public_list(world, measure_key=rm.urlsafe(key)) == []
+    assert public_list(world, entity_key=rm.urlsafe(milestone)) == []
+    assert not any(entry["is_public"] for entry in rm.changes_of(key) + rm.changes_of(milestone))
+
+    rm.update(key, publication="published")
+    public = public_list(world, measure_key=rm.urlsafe(key))
+    texts = str(public)
+    assert "Öffentlich begründet" in texts and "Öffentliches Zwischenziel" in texts
+    assert "Im Entwurf geändert" not in texts, "what changed while it was a draft stays internal"
