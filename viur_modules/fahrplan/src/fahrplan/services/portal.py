@@ -37,6 +37,9 @@ PAGE_SIZE = 20
 TIMELINE_PAGE_SIZE = 100
 """Measures per page of the timeline."""
 
+HISTORY_SIZE = 50
+"""Public history entries on a measure page (newest first; filtered by ``is_public`` in the query)."""
+
 REFERENCE_TTL = 60.0
 """Seconds the reference data (programmes, goals, departments) is kept per instance."""
 
@@ -379,9 +382,9 @@ def measure_page(key: db.Key | None, today: datetime.date) -> dict | None:
         change_view(item)
         for item in db.Query("change")
         .filter("measure_key =", key_of(entity))
+        .filter("is_public =", True)
         .order(("creationdate", db.SortOrder.Descending))
-        .run(limit=50)
-        if item.get("is_public")
+        .run(limit=HISTORY_SIZE)
     ]
     return {"measure": measure_detail(entity), "milestones": milestones, "kpis": kpis, "history": history}
 
