@@ -5,6 +5,8 @@ Every write of a tracked skeleton goes through :func:`recording`, which compares
 the new ones and appends one ``change`` entity per save (none when nothing changed): the public changes in
 ``changes``, those of internal bones in ``internal_changes`` (staff only). Entries are never deleted and
 their changes never rewritten, so history survives any later change (and the deletion of the entity itself).
+Only their visibility follows the measure: its history is public while it is published
+(:func:`follow_publication`).
 """
 
 import contextlib
@@ -12,6 +14,10 @@ import datetime
 import html
 import re
 import typing as t
+
+from ..types import PublicationState
+
+PUBLISHED = PublicationState.PUBLISHED.value
 
 SKIPPED_BONES = {"key", "creationdate", "changedate", "viurCurrentSeoKeys", "change_reason"}
 MAX_TEXT = 300
@@ -115,11 +121,11 @@ def _is_public(measure_key, skel: t.Any, kind: str) -> bool:
     from viur.core import db
 
     if kind == "measure":
-        return skel["publication"] == "published"
+        return skel["publication"] == PUBLISHED
     if measure_key is None:
         return False
     entity = db.get(measure_key)
-    return bool(entity) and entity.get("publication") == "published"
+    return bool(entity) and entity.get("publication") == PUBLISHED
 
 
 @contextlib.contextmanager
@@ -130,16 +136,45 @@ def recording(skel: t.Any, kind: str) -> t.Iterator[None]:
         reason = (skel["change_reason"] or "").strip()
         skel["change_reason"] = None  # a reason belongs to one change, not to the entity
     old = None
+    was_published = False
     if skel["key"]:
         stored = skel.skeletonCls()
         if stored.read(skel["key"]):
             old, _ = snapshot(stored)
+            was_published = kind == "measure" and stored["publication"] == PUBLISHED
     yield
     new, labels = snapshot(skel)
     changes = diff(old, new, labels)
+    if old is not None and kind == "measure" and was_published != (skel["publication"] == PUBLISHED):
+        follow_publication(skel["key"], published=not was_published)
     if old is not None and not changes:
         return
     _write(skel, kind, "added" if old is None else "edited", changes, reason)
+
+
+def follow_publication(measure_key, published: bool, batch: int = 400) -> int:
+    """
+    A measure's history is public only while the measure is published: set back to draft (or review), its
+    entries leave public view; published again, the entries that were public (``publishable``) are back.
+    Entries written while it was not published stay internal. Returns the number of entries changed.
+    """
+    from viur.core import db
+
+    urlsafe = measure_key.to_legacy_urlsafe().decode()
+    query = db.Query("change").filter("measure_key =", urlsafe)
+    query = query.filter("publishable =", True) if published else query.filter("is_public =", True)
+    keys = [entity.key for entity in query.iter(keys_only=True)]
+
+    def txn(chunk: list) -> int:
+        entities = [entity for entity in db.get(chunk) if entity and bool(entity.get("is_public")) != published]
+        for entity in entities:
+            entity["is_public"] = published
+            entity["publishable"] = True  # entries from before ``publishable`` existed: they were public
+        if entities:
+            db.put(entities)
+        return len(entities)
+
+    return sum(db.run_in_transaction(txn, keys[start : start + batch]) for start in range(0, len(keys), batch))
 
 
 def record_deletion(skel: t.Any, kind: str) -> None:
