@@ -75,3 +75,54 @@ def test_history_of_an_unpublished_measure_is_no_longer_public(world):
     texts = str(public)
     assert "Öffentlich begründet" in texts and "Öffentliches Zwischenziel" in texts
     assert "Im Entwurf geändert" not in texts, "what changed while it was a draft stays internal"
+
+
+DRAFT_NAMES = ("Programm im Entwurf", "Ziel im Entwurf")
+
+
+def test_draft_goals_and_programmes_never_appear_publicly(world):
+    """A published measure may reference a draft goal or programme: the public never reads their names."""
+    r, root, anonymous = world.roadmap, world.sessions["root"], world.sessions["anonymous"]
+    key = rm.add("measure", **rm_measure(r, programme=r.programme_draft, goals=[r.subgoal, r.goal_draft]))
+    urlsafe = rm.urlsafe(key)
+    status, body = root.post_json(
+        f"/json/measure/edit/{urlsafe}", {"programme": rm.urlsafe(r.programme), "goals": rm.urlsafe(r.subgoal)}
+    )
+    assert status == 200 and body["action"] == "editSuccess", str(body)[:400]
+    status, body = root.post_json(
+        f"/json/measure/edit/{urlsafe}",
+        {"programme": rm.urlsafe(r.programme_draft), "goals": [rm.urlsafe(r.subgoal), rm.urlsafe(r.goal_draft)]},
+    )
+    assert status == 200 and body["action"] == "editSuccess", str(body)[:400]
+
+    public = {
+        "page": measure_page(world, key),
+        "English page": measure_page(world, key, "/en"),
+        "JSON view": anonymous.get(f"/json/measure/view/{urlsafe}").text,
+        "JSON list": anonymous.get("/json/measure/list", amount="99").text,
+        "change list": anonymous.get("/json/change/list", measure_key=urlsafe).text,
+    }
+    assert "Teilziel 1.1" in public["page"] and "Teilziel 1.1" in public["JSON view"]
+    assert "Digitale Verwaltung" in public["change list"]
+    for where, text in public.items():
+        for name in DRAFT_NAMES:
+            assert name not in text, (where, name)
+    staff = {
+        "JSON view": root.get(f"/json/measure/view/{urlsafe}").text,
+        "change list": root.get("/json/change/list", measure_key=urlsafe).text,
+    }
+    for where, text in staff.items():
+        for name in DRAFT_NAMES:
+            assert name in text, (where, name)
+
+
+def rm_measure(r: rm.Roadmap, **values) -> dict:
+    """The values of a published measure of department B (relations as keys), with ``values`` on top."""
+    return {
+        "name": rm.unique("Maßnahme"),
+        "lead_department": r.dept_b,
+        "programme": r.programme,
+        "goals": [r.subgoal],
+        "publication": "published",
+        **values,
+    }
