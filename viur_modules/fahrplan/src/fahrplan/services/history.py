@@ -84,8 +84,11 @@ def diff(
     return changes
 
 
-def snapshot(skel: t.Any) -> tuple[dict[str, str], dict[str, str]]:
-    """Displayed values of a skeleton's editable bones, and their labels."""
+def snapshot(skel: t.Any, hidden: t.Collection = ()) -> tuple[dict[str, str], dict[str, str]]:
+    """Displayed values of a skeleton's editable bones, and their labels; references to ``hidden`` keys left out."""
+    from .publication import guarded_bones, public_value
+
+    guarded = set(guarded_bones(skel)) if hidden else set()
     values, labels = {}, {}
     for name, bone in skel.items():
         if name in SKIPPED_BONES or bone.readOnly or not bone.visible:
@@ -93,9 +96,21 @@ def snapshot(skel: t.Any) -> tuple[dict[str, str], dict[str, str]]:
         choice_labels = None
         if hasattr(bone, "values") and isinstance(getattr(bone, "_values", None), dict):
             choice_labels = {str(k): str(v) for k, v in bone._values.items()}
-        values[name] = display(skel[name], choice_labels)
+        value = public_value(skel[name], set(hidden)) if name in guarded else skel[name]
+        values[name] = display(value, choice_labels)
         labels[name] = str(bone.descr)
     return values, labels
+
+
+def public_snapshots(*skels: t.Any) -> list[dict[str, str] | None]:
+    """
+    What the public may read of each skeleton's values (None stays None): without the names of unpublished
+    goals and programmes, which the public never reads (see :mod:`fahrplan.services.publication`).
+    """
+    from .publication import referenced_keys, unpublished
+
+    hidden = unpublished(key for skel in skels if skel is not None for key in referenced_keys(skel))
+    return [snapshot(skel, hidden)[0] if skel is not None else None for skel in skels]
 
 
 def _current_user() -> tuple[t.Any, str]:
@@ -135,13 +150,15 @@ def recording(skel: t.Any, kind: str) -> t.Iterator[None]:
     if "change_reason" in skel:
         reason = (skel["change_reason"] or "").strip()
         skel["change_reason"] = None  # a reason belongs to one change, not to the entity
-    old = None
+    old = stored = None
     was_published = False
     if skel["key"]:
         stored = skel.skeletonCls()
         if stored.read(skel["key"]):
             old, _ = snapshot(stored)
             was_published = kind == "measure" and stored["publication"] == PUBLISHED
+        else:
+            stored = None
     yield
     new, labels = snapshot(skel)
     changes = diff(old, new, labels)
@@ -149,7 +166,9 @@ def recording(skel: t.Any, kind: str) -> t.Iterator[None]:
         follow_publication(skel["key"], published=not was_published)
     if old is not None and not changes:
         return
-    _write(skel, kind, "added" if old is None else "edited", changes, reason)
+    old_public, new_public = public_snapshots(stored, skel)
+    public_changes = diff(old_public, new_public, labels)
+    _write(skel, kind, "added" if old is None else "edited", changes, public_changes, reason)
 
 
 def follow_publication(measure_key, published: bool, batch: int = 400) -> int:
@@ -180,19 +199,23 @@ def follow_publication(measure_key, published: bool, batch: int = 400) -> int:
 def record_deletion(skel: t.Any, kind: str) -> None:
     """Record that an entity was deleted (its last values stay readable in the history)."""
     values, labels = snapshot(skel)
+    (public,) = public_snapshots(skel)
     changes = [{"bone": k, "label": labels[k], "old": v, "new": ""} for k, v in values.items() if v]
-    _write(skel, kind, "deleted", changes, "")
+    public_changes = [{"bone": k, "label": labels[k], "old": v, "new": ""} for k, v in public.items() if v]
+    _write(skel, kind, "deleted", changes, public_changes, "")
 
 
-def _write(skel: t.Any, kind: str, action: str, changes: list[dict], reason: str) -> None:
+def _write(skel: t.Any, kind: str, action: str, changes: list[dict], public_changes: list[dict], reason: str) -> None:
     """
-    Append the save's one history entry. Changes of internal bones go into its ``internal_changes`` (staff only);
-    an entry of a public entity with no public change left (an edit of internal bones only) is not public.
+    Append the save's one history entry: ``public_changes`` (what the public may read: changes as they read
+    without unpublished goals and programmes) of public bones in its ``changes``, the rest of ``changes``
+    (internal bones, changes naming unpublished entries) in its ``internal_changes`` (staff only). An entry of a
+    public entity with no public change left (an edit of internal bones only) is not public.
     """
     measure_key = _measure_of(skel, kind)
     internal = INTERNAL_BONES.get(kind, frozenset())
-    visible = [change for change in changes if change["bone"] not in internal]
-    hidden = [change for change in changes if change["bone"] in internal]
+    visible = [change for change in public_changes if change["bone"] not in internal]
+    hidden = [change for change in changes if change["bone"] in internal or change not in visible]
     public = _is_public(measure_key, skel, kind) and bool(visible or action != "edited")
     _put(skel, kind, measure_key, action, visible, hidden, reason, public=public)
 

@@ -11,12 +11,14 @@ data and the catalogue an instance holds are served as they are (nothing can be 
 
 The rule "anonymous visitors see published entities only" is applied here for every page, filter, count and
 chart: the catalogue holds published measures only; milestones, KPIs and history entries need ``is_public``
-(kept equal to their measure's publication by the roll-up); goals and programmes need ``publication =
-published``; departments are always public (they are the analogue contact channel).
+(kept equal to their measure's publication by the roll-up and the history); goals and programmes need
+``publication = published``, also where a measure references them; departments are always public (they are the
+analogue contact channel).
 """
 
 import dataclasses
 import datetime
+import functools
 import html
 import json
 import logging
@@ -98,6 +100,17 @@ def _dests(value: t.Any) -> list[dict]:
     return [dest for dest in (_dest(item) for item in values) if dest]
 
 
+def _published_dests(value: t.Any) -> list[dict]:
+    """The referenced goals or programmes that are published (a draft's name never reaches a page)."""
+    public = reference().public_keys
+    return [dest for dest in _dests(value) if dest["key"] in public]
+
+
+def _published_dest(value: t.Any) -> dict | None:
+    found = _published_dests(value)
+    return found[0] if found else None
+
+
 # ------------------------------------------------------------------------------
 # Reference data: programmes, goals, departments
 #
@@ -121,6 +134,11 @@ class Reference:
 
     def department(self, short_code: str | None) -> dict | None:
         return next((item for item in self.departments if item["short_code"] == short_code), None)
+
+    @functools.cached_property
+    def public_keys(self) -> frozenset[str]:
+        """URL-safe keys of the published programmes and goals."""
+        return frozenset(item["key"] for item in (*self.programmes, *self.goals))
 
     def goal_tree(self) -> list[dict]:
         """Leitziele with their Teilziele (``children``), both in code order."""
@@ -252,7 +270,7 @@ def measure_summary(entity: t.Any) -> dict:
         "progress": float(entity.get("progress") or 0),
         "is_delayed": bool(entity.get("is_delayed")),
         "delay_reason": _s(entity.get("delay_reason")),
-        "programme": _dest(entity.get("programme")),
+        "programme": _published_dest(entity.get("programme")),
         "lead_department": _dest(entity.get("lead_department")),
         "planned_start": rollup.local_date(entity.get("planned_start")),
         "planned_end": rollup.local_date(entity.get("planned_end")),
@@ -283,7 +301,7 @@ def measure_detail(entity: t.Any) -> dict:
         description=entity.get("description") or "",
         status_note=_s(entity.get("status_note")),
         progress_source=entity.get("progress_source") or "status",
-        goals=_dests(entity.get("goals")),
+        goals=_published_dests(entity.get("goals")),
         departments=_dests(entity.get("departments")),
         contact_name=_s(entity.get("contact_name")),
         contact_email=_s(entity.get("contact_email")),
