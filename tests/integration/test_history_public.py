@@ -126,3 +126,94 @@ def rm_measure(r: rm.Roadmap, **values) -> dict:
         "publication": "published",
         **values,
     }
+
+
+def history_page(world, key, lang: str = "", status: int = 200, **params) -> str:
+    from fahrplan.services import pagecache
+
+    pagecache.pages.clear()
+    response = world.sessions["anonymous"].get(f"{lang}/massnahme/{rm.urlsafe(key)}/aenderungen", **params)
+    assert response.status_code == status, response.text[:500]
+    return response.text
+
+
+def test_measure_page_reads_its_history_by_key(world):
+    """
+    A measure page makes no query (a query's cost grows with the database): its recent public history is kept
+    with the measure, and the whole history has a page of its own.
+    """
+    from tests.support.roundtrips import count_round_trips
+
+    r = world.roadmap
+    key = rm.add("measure", **rm_measure(r))
+    rm.add_milestone(key, name="Vergabe der Leistung")
+    rm.update(key, status_note="Erste Notiz")
+    rm.update(key, responsible="Intern Geheim")
+    measure_page(world, key)  # loads the reference data (once per minute per instance)
+    from fahrplan.services import pagecache
+
+    pagecache.pages.clear()
+    with count_round_trips() as calls:
+        text = world.sessions["anonymous"].get(f"/massnahme/{rm.urlsafe(key)}").text
+    assert [call for call in calls if call not in ("get",)] == [], calls
+    assert len(calls) <= 2, calls
+    assert "Erste Notiz" in text and "Vergabe der Leistung" in text and "Intern Geheim" not in text
+    assert f'href="/massnahme/{rm.urlsafe(key)}/aenderungen"' in text
+    assert f'href="/en/massnahme/{rm.urlsafe(key)}/aenderungen"' in measure_page(world, key, "/en")
+
+
+def test_recent_history_keeps_the_newest_public_entries(world, monkeypatch):
+    """The measure keeps its newest public entries only (newest first); the page shows exactly those."""
+    from fahrplan.services import history
+
+    monkeypatch.setattr(history, "RECENT_SIZE", 3)
+    r = world.roadmap
+    key = rm.add("measure", **rm_measure(r))
+    for n in range(5):
+        rm.update(key, status_note=f"Notiz {n}")
+    text = measure_page(world, key)
+    assert [f"Notiz {n}" in text for n in range(5)] == [False, False, True, True, True]
+    assert text.index("Notiz 4") < text.index("Notiz 3") < text.index("Notiz 2")
+
+
+def test_full_history_page_is_paged_in_german_and_english(world, monkeypatch):
+    """Every public entry of a measure is on its history page, a page at a time, linked page to page."""
+    import re
+
+    from fahrplan.services import portal
+
+    monkeypatch.setattr(portal, "HISTORY_PAGE_SIZE", 3)
+    r = world.roadmap
+    key = rm.add("measure", **rm_measure(r))
+    for n in range(7):
+        rm.update(key, status_note=f"Notiz {n}")
+    rm.update(key, responsible="Intern Geheim")
+    seen, params = [], {}
+    for _ in range(5):
+        text = history_page(world, key, **params)
+        assert "Intern Geheim" not in text
+        found = re.findall(r"Notiz \d", text)
+        assert 0 < len(found) <= 3, found
+        seen += found
+        more = re.search(r'<a href="[^"]*/aenderungen\?cursor=([^"&]+)"[^>]*rel="next"', text)
+        if not more:
+            break
+        params = {"cursor": more.group(1)}
+    assert sorted(seen) == [f"Notiz {n}" for n in range(7)]
+    english = history_page(world, key, "/en")
+    assert '<html lang="en">' in english and "Notiz 6" in english
+    history_page(world, r.draft.measure, status=404)
+    history_page(world, key, status=400, cursor="kein-cursor!")
+
+
+def test_republished_measure_shows_its_public_history_again(world):
+    """Set back to draft, a measure keeps no public history on its page; published again, it is back."""
+    r = world.roadmap
+    key = rm.add("measure", **rm_measure(r))
+    rm.update(key, status_note="Vor dem Entwurf")
+    rm.update(key, publication="draft")
+    rm.update(key, status_note="Im Entwurf")
+    rm.update(key, publication="published")
+    text = measure_page(world, key)
+    section = text[text.index('id="history"') :]
+    assert "Vor dem Entwurf" in section and "Im Entwurf" not in section
