@@ -172,13 +172,14 @@ def test_recent_history_keeps_the_newest_public_entries(world, monkeypatch):
     for n in range(5):
         rm.update(key, status_note=f"Notiz {n}")
     text = measure_page(world, key)
-    assert [f"Notiz {n}" in text for n in range(5)] == [False, False, True, True, True]
-    assert text.index("Notiz 4") < text.index("Notiz 3") < text.index("Notiz 2")
+    assert [f"<ins>Notiz {n}</ins>" in text for n in range(5)] == [False, False, True, True, True]
+    assert text.index("<ins>Notiz 4") < text.index("<ins>Notiz 3") < text.index("<ins>Notiz 2")
 
 
 def test_full_history_page_is_paged_in_german_and_english(world, monkeypatch):
     """Every public entry of a measure is on its history page, a page at a time, linked page to page."""
     import re
+    import urllib.parse
 
     from fahrplan.services import portal
 
@@ -192,16 +193,16 @@ def test_full_history_page_is_paged_in_german_and_english(world, monkeypatch):
     for _ in range(5):
         text = history_page(world, key, **params)
         assert "Intern Geheim" not in text
-        found = re.findall(r"Notiz \d", text)
+        found = re.findall(r"<ins>(Notiz \d)</ins>", text)
         assert 0 < len(found) <= 3, found
         seen += found
         more = re.search(r'<a href="[^"]*/aenderungen\?cursor=([^"&]+)"[^>]*rel="next"', text)
         if not more:
             break
-        params = {"cursor": more.group(1)}
+        params = {"cursor": urllib.parse.unquote(more.group(1))}
     assert sorted(seen) == [f"Notiz {n}" for n in range(7)]
     english = history_page(world, key, "/en")
-    assert '<html lang="en">' in english and "Notiz 6" in english
+    assert '<html lang="en">' in english and "<ins>Notiz" in english and "Older changes" in english
     history_page(world, r.draft.measure, status=404)
     history_page(world, key, status=400, cursor="kein-cursor!")
 

@@ -10,7 +10,7 @@ import logging
 
 from viur.core import CallDeferred, PeriodicTask, db
 
-from ..services import jobs, rollup, sums
+from ..services import history, jobs, rollup, sums
 
 RECOMPUTE = "recompute"
 """The job name of the roll-up recompute."""
@@ -49,6 +49,7 @@ def recompute_chunk(job: str, cursor: str | None) -> None:
     found = query.run(limit=RECOMPUTE_CHUNK, keys_only=True)
     for entity in found:
         rollup.refresh_measure(getattr(entity, "key", entity))
+        history.rebuild_recent(getattr(entity, "key", entity))  # measures stored before it was kept
     if not jobs.advance(RECOMPUTE, job, len(found)):
         return  # replaced by a newer start (after its lease ran out)
     next_cursor = query.getCursor() if len(found) == RECOMPUTE_CHUNK else None

@@ -12,12 +12,23 @@ Only their visibility follows the measure: its history is public while it is pub
 import contextlib
 import datetime
 import html
+import json
+import logging
 import re
 import typing as t
 
 from ..types import PublicationState
 
 PUBLISHED = PublicationState.PUBLISHED.value
+
+RECENT_KIND = "fahrplan_recent_history"
+"""One entity per measure (same id as the measure): its newest public history entries, as the page shows them."""
+
+RECENT_SIZE = 20
+"""Public history entries a measure page shows (the measure's history page has all of them)."""
+
+RECENT_CHANGES = 6
+"""Changes per entry the measure page shows (the history page shows all of them)."""
 
 SKIPPED_BONES = {"key", "creationdate", "changedate", "viurCurrentSeoKeys", "change_reason"}
 MAX_TEXT = 300
@@ -193,7 +204,92 @@ def follow_publication(measure_key, published: bool, batch: int = 400) -> int:
             db.put(entities)
         return len(entities)
 
-    return sum(db.run_in_transaction(txn, keys[start : start + batch]) for start in range(0, len(keys), batch))
+    changed = sum(db.run_in_transaction(txn, keys[start : start + batch]) for start in range(0, len(keys), batch))
+    rebuild_recent(measure_key)
+    return changed
+
+
+# ------------------------------------------------------------------------------
+# The recent public history, kept with the measure
+#
+
+
+def recent_key(measure_key) -> t.Any:
+    """The key of the entity that keeps the newest public history entries of ``measure_key``."""
+    from viur.core import db
+
+    return db.Key(RECENT_KIND, measure_key.id_or_name)
+
+
+def recent_item(entry: t.Mapping[str, t.Any], key: t.Any, date: datetime.datetime) -> dict:
+    """What the measure page shows of a public history entry (its values are public-safe already)."""
+    changes = entry.get("changes") or []
+    if isinstance(changes, str):
+        changes = json.loads(changes) if changes else []
+    return {
+        "key": key.to_legacy_urlsafe().decode() if key else "",
+        "date": date.isoformat(),
+        "action": entry.get("action") or "",
+        "entity_kind": entry.get("entity_kind") or "",
+        "entity_name": entry.get("entity_name") or "",
+        "reason": entry.get("reason") or "",
+        "changes": [
+            {name: change.get(name, "") for name in ("bone", "label", "old", "new")}
+            for change in changes[:RECENT_CHANGES]
+            if isinstance(change, dict)
+        ],
+    }
+
+
+def _store_recent(measure_key, items: list[dict]) -> None:
+    from viur.core import db
+
+    entity = db.Entity(recent_key(measure_key), exclude_from_indexes=("entries",))
+    entity["measure_key"] = measure_key.to_legacy_urlsafe().decode()
+    entity["entries"] = json.dumps(items[:RECENT_SIZE], ensure_ascii=False)
+    db.put(entity)
+
+
+def _prepend_recent(measure_key, item: dict) -> None:
+    """Put ``item`` first in the measure's recent public history (inside the transaction of its entry)."""
+    from viur.core import db
+
+    stored = db.get(recent_key(measure_key))
+    items = json.loads(stored["entries"]) if stored and stored.get("entries") else []
+    _store_recent(measure_key, [item, *(other for other in items if other.get("key") != item["key"])])
+
+
+def recent(entity: t.Any) -> list[dict]:
+    """The recent public history a stored recent-history entity holds, newest first (dates as datetimes)."""
+    try:
+        items = json.loads(entity["entries"]) if entity and entity.get("entries") else []
+    except ValueError:
+        return []
+    for item in items:
+        item["date"] = datetime.datetime.fromisoformat(item["date"]) if item.get("date") else None
+    return items
+
+
+def rebuild_recent(measure_key) -> None:
+    """
+    Derive a measure's recent public history from its entries (one query): after its publication changed, for
+    measures stored before it was kept, and when an entry could not update it in its own transaction.
+    """
+    from viur.core import db
+
+    urlsafe = measure_key.to_legacy_urlsafe().decode()
+    entries = (
+        db.Query("change")
+        .filter("measure_key =", urlsafe)
+        .filter("is_public =", True)
+        .order(("creationdate", db.SortOrder.Descending))
+        .run(limit=RECENT_SIZE)
+    )
+    items = [recent_item(entry, entry.key, entry["creationdate"]) for entry in entries]
+    if items:
+        _store_recent(measure_key, items)
+    else:
+        db.delete(recent_key(measure_key))
 
 
 def record_deletion(skel: t.Any, kind: str) -> None:
@@ -256,4 +352,24 @@ def _put(
     entry["user_key"] = user_key.to_legacy_urlsafe().decode() if user_key else ""
     entry["is_public"] = public
     entry["publishable"] = public
-    entry.write()
+    if not public or measure_key is None:
+        entry.write()
+        return
+
+    def txn() -> None:
+        entry.write()
+        date = entry["creationdate"] or datetime.datetime.now(datetime.UTC)
+        values = {name: entry[name] for name in ("action", "entity_kind", "entity_name", "reason", "changes")}
+        _prepend_recent(measure_key, recent_item(values, entry["key"], date))
+
+    from viur.core import db
+
+    try:
+        db.run_in_transaction(txn)
+    except RuntimeError as exc:  # every attempt collided with another entry of the same measure
+        if str(exc) != "Maximum transaction retries exceeded":
+            raise
+        logging.warning(f"recent history of {measure_key!r} rebuilt after a collision")
+        entry["key"] = None
+        entry.write()
+        rebuild_recent(measure_key)

@@ -4,10 +4,11 @@ What the public portal shows, as plain dicts (published entities only).
 No page scans or queries the measures: lists, filters, search, sorting, the timeline and the goal, programme
 and department pages read this instance's in-memory catalogue of published measures
 (:mod:`fahrplan.services.catalogue`, synced by one query at most every 15 s); figures come from the sums the
-roll-up keeps on write (:mod:`fahrplan.services.rollup`); a measure page fetches the measure and its
-milestones and KPIs by key and queries only its history; the small reference data (programmes, goals,
-departments) is read once per :data:`REFERENCE_TTL` seconds per instance. While the datastore is down, the reference
-data and the catalogue an instance holds are served as they are (nothing can be published meanwhile).
+roll-up keeps on write (:mod:`fahrplan.services.rollup`); a measure page fetches the measure, its recent
+public history (kept with it) and its milestones and KPIs by key, and queries nothing (its whole history,
+paged, is on a page of its own); the small reference data (programmes, goals, departments) is read once per
+:data:`REFERENCE_TTL` seconds per instance. While the datastore is down, the reference data and the catalogue
+an instance holds are served as they are (nothing can be published meanwhile).
 
 The rule "anonymous visitors see published entities only" is applied here for every page, filter, count and
 chart: the catalogue holds published measures only; milestones, KPIs and history entries need ``is_public``
@@ -29,7 +30,7 @@ import typing as t
 from viur.core import db
 
 from ..types import DatastoreUnavailable, MeasureStatus, MilestoneState, Principle, PrincipleState, PublicationState
-from . import catalogue, pagecache, rollup
+from . import catalogue, history, pagecache, rollup
 
 PUBLISHED = PublicationState.PUBLISHED.value
 
@@ -39,8 +40,8 @@ PAGE_SIZE = 20
 TIMELINE_PAGE_SIZE = 100
 """Measures per page of the timeline."""
 
-HISTORY_SIZE = 50
-"""Public history entries on a measure page (newest first; filtered by ``is_public`` in the query)."""
+HISTORY_PAGE_SIZE = 50
+"""Public history entries per page of a measure's history page (newest first)."""
 
 REFERENCE_TTL = 60.0
 """Seconds the reference data (programmes, goals, departments) is kept per instance."""
@@ -383,9 +384,15 @@ def change_view(entity: t.Any) -> dict:
 
 
 def measure_page(key: db.Key | None, today: datetime.date) -> dict | None:
-    """The measure page: the measure, its milestones and KPIs (by key), and its public history (three round trips)."""
-    entity = published_measure(key)
-    if entity is None:
+    """
+    The measure page by key lookups only (two round trips, flat in the size of the database): the measure with
+    its recent public history (kept with it by :mod:`fahrplan.services.history`), then its milestones and KPIs.
+    """
+    if key is None:
+        return None
+    looked_up = rollup.by_key(db.get([key, history.recent_key(key)]))
+    entity = looked_up.get(key)
+    if entity is None or entity.get("publication") != PUBLISHED:
         return None
     if entity.get("synced_at") is not None:
         found = db.get(child_keys(entity))
@@ -396,15 +403,41 @@ def measure_page(key: db.Key | None, today: datetime.date) -> dict | None:
     milestones.sort(key=lambda item: (item["planned_date"] or datetime.date.max, item["name"]))
     kpis = [kpi_view(item) for item in children if item.key.kind == "kpi"]
     kpis.sort(key=lambda item: item["name"])
-    history = [
-        change_view(item)
-        for item in db.Query("change")
+    recent = [recent_view(item) for item in history.recent(looked_up.get(history.recent_key(key)))]
+    return {"measure": measure_detail(entity), "milestones": milestones, "kpis": kpis, "history": recent}
+
+
+def recent_view(item: t.Mapping[str, t.Any]) -> dict:
+    """An entry of a measure's recent public history as the page shows it (like :func:`change_view`)."""
+    return {
+        "date": item.get("date"),
+        "action": item.get("action") or "",
+        "entity_kind": item.get("entity_kind") or "",
+        "entity_name": _s(item.get("entity_name")),
+        "reason": _s(item.get("reason")),
+        "changes": [change for change in item.get("changes") or [] if isinstance(change, dict)],
+    }
+
+
+def measure_history(key: db.Key | None, cursor: str | None = None) -> dict | None:
+    """
+    One page of a measure's whole public history, newest first (one query, paged by cursor): ``history``, and
+    ``next``, the cursor of the following page (None on the last).
+    """
+    entity = published_measure(key)
+    if entity is None:
+        return None
+    query = (
+        db.Query("change")
         .filter("measure_key =", key_of(entity))
         .filter("is_public =", True)
         .order(("creationdate", db.SortOrder.Descending))
-        .run(limit=HISTORY_SIZE)
-    ]
-    return {"measure": measure_detail(entity), "milestones": milestones, "kpis": kpis, "history": history}
+    )
+    if cursor:
+        query.setCursor(cursor)
+    entries = query.run(limit=HISTORY_PAGE_SIZE)
+    more = query.getCursor() if len(entries) == HISTORY_PAGE_SIZE else None
+    return {"measure": measure_summary(entity), "history": [change_view(item) for item in entries], "next": more}
 
 
 def child_keys(entity: t.Any) -> list:
