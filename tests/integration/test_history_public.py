@@ -218,3 +218,27 @@ def test_republished_measure_shows_its_public_history_again(world):
     text = measure_page(world, key)
     section = text[text.index('id="history"') :]
     assert "Vor dem Entwurf" in section and "Im Entwurf" not in section
+
+
+def test_history_page_refuses_a_cursor_of_another_query(world):
+    """A cursor of the right shape that the datastore rejects is a 400, not a server error."""
+    import base64
+
+    r = world.roadmap
+    inner = base64.urlsafe_b64encode(b"no cursor of this query").decode()
+    bogus = base64.urlsafe_b64encode(inner.encode()).decode()
+    history_page(world, r.b.measure, status=400, cursor=bogus)
+
+
+def test_deleting_a_measure_deletes_its_recent_history(world):
+    """The recent public history goes with its measure (the entries stay in the history)."""
+    from viur.core import db
+
+    from fahrplan.services import history
+
+    key = rm.add("measure", **rm_measure(world.roadmap))
+    rm.update(key, status_note="Kurz veröffentlicht")
+    assert db.get(history.recent_key(key)) is not None
+    rm.remove(key)
+    assert db.get(history.recent_key(key)) is None
+    assert rm.changes_of(key), "the history itself is kept"

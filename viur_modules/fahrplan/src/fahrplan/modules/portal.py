@@ -140,7 +140,10 @@ class Portal(Module):
             ), HTML
         if page == "massnahme" and args[1:2] == ["aenderungen"]:
             cursor = params.get("cursor") if isinstance(params.get("cursor"), str) else None
-            found = data.measure_history(data.parse_key(args[0], "measure"), cursor)
+            try:
+                found = data.measure_history(data.parse_key(args[0], "measure"), cursor)
+            except ValueError as exc:
+                raise errors.BadRequest("Ungültiger Cursor.") from exc
             if found is None:
                 raise errors.NotFound()
             return self.render_template("measure_history.html", context, cursor=cursor, **found), HTML

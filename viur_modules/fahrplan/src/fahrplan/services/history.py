@@ -270,6 +270,13 @@ def recent(entity: t.Any) -> list[dict]:
     return items
 
 
+def forget_recent(measure_key) -> None:
+    """Delete a deleted measure's recent public history (its entries stay in the history)."""
+    from viur.core import db
+
+    db.delete(recent_key(measure_key))
+
+
 def rebuild_recent(measure_key) -> None:
     """
     Derive a measure's recent public history from its entries (one query): after its publication changed, for
@@ -289,7 +296,7 @@ def rebuild_recent(measure_key) -> None:
     if items:
         _store_recent(measure_key, items)
     else:
-        db.delete(recent_key(measure_key))
+        forget_recent(measure_key)
 
 
 def record_deletion(skel: t.Any, kind: str) -> None:

@@ -27,6 +27,7 @@ import threading
 import time
 import typing as t
 
+import google.api_core.exceptions
 from viur.core import db
 
 from ..types import DatastoreUnavailable, MeasureStatus, MilestoneState, Principle, PrincipleState, PublicationState
@@ -422,7 +423,8 @@ def recent_view(item: t.Mapping[str, t.Any]) -> dict:
 def measure_history(key: db.Key | None, cursor: str | None = None) -> dict | None:
     """
     One page of a measure's whole public history, newest first (one query, paged by cursor): ``history``, and
-    ``next``, the cursor of the following page (None on the last).
+    ``next``, the cursor of the following page (None on the last). A ``cursor`` the datastore rejects raises
+    ``ValueError``.
     """
     entity = published_measure(key)
     if entity is None:
@@ -435,7 +437,12 @@ def measure_history(key: db.Key | None, cursor: str | None = None) -> dict | Non
     )
     if cursor:
         query.setCursor(cursor)
-    entries = query.run(limit=HISTORY_PAGE_SIZE)
+    try:
+        entries = query.run(limit=HISTORY_PAGE_SIZE)
+    except google.api_core.exceptions.BadRequest as exc:  # a cursor of the right shape, but not of this query
+        if not cursor:
+            raise
+        raise ValueError(f"invalid cursor: {exc}") from exc
     more = query.getCursor() if len(entries) == HISTORY_PAGE_SIZE else None
     return {"measure": measure_summary(entity), "history": [change_view(item) for item in entries], "next": more}
 
