@@ -242,3 +242,24 @@ def test_deleting_a_measure_deletes_its_recent_history(world):
     rm.remove(key)
     assert db.get(history.recent_key(key)) is None
     assert rm.changes_of(key), "the history itself is kept"
+
+
+def test_an_entry_is_kept_when_its_recent_history_transaction_gives_up(world, monkeypatch):
+    """Collisions on a measure's recent history never lose the entry: it is written alone, the list rebuilt."""
+    from viur.core import db
+
+    key = rm.add("measure", **rm_measure(world.roadmap))
+    original, gave_up = db.run_in_transaction, []
+
+    def colliding(func, *args, **kwargs):
+        if func.__qualname__ == "_put.<locals>.txn":
+            gave_up.append(func)
+            raise RuntimeError("Maximum transaction retries exceeded")
+        return original(func, *args, **kwargs)
+
+    monkeypatch.setattr(db, "run_in_transaction", colliding)
+    rm.update(key, status_note="Trotz Kollision")
+    monkeypatch.undo()
+    assert gave_up, "the entry's transaction with the recent history ran (and gave up)"
+    assert [entry["is_public"] for entry in rm.changes_of(key) if entry["action"] == "edited"] == [True]
+    assert "<ins>Trotz Kollision</ins>" in measure_page(world, key)
