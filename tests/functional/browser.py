@@ -58,6 +58,7 @@ PAGES: dict[str, str] = {
     "start": "/",
     "measures": "/massnahmen",
     "measure": "/massnahme/{measure}",
+    "measure-history": "/massnahme/{measure}/aenderungen",
     "goals": "/ziele",
     "goal": "/ziel/{goal}",
     "programme": "/programm/{programme}",

@@ -94,3 +94,63 @@ def test_change_list_json_escapes_old_and_new_values(world, render):
     assert status == 200 and body["action"] == "editSuccess", str(body)[:300]
     text = session.get(f"/{render}/change/list", measure_key=key, limit="5").text
     assert "&lt;script&gt;alert" in text and "<script>" not in text, text[:500]
+
+
+def test_one_save_writes_one_history_entry(world):
+    """
+    A save that changes public and internal fields of a published measure is one history entry: the public
+    reads its public changes, staff also the internal ones (it was two entries, one of them internal only).
+    """
+    root, anonymous = world.sessions["root"], world.sessions["anonymous"]
+    key = world.roadmap.b.measure
+    before = len(rm.changes_of(key))
+    status, body = root.post_json(
+        f"/vi/measure/edit/{rm.urlsafe(key)}",
+        {"status_note": "Ausschreibung läuft", "progress_override": "30", "responsible": "Max Intern"},
+    )
+    assert status == 200 and body["action"] == "editSuccess", str(body)[:400]
+    assert len(rm.changes_of(key)) == before + 1
+    staff = history(root, key)[-1]
+    assert [item["bone"] for item in staff["changes"]] == ["status_note"]
+    assert {item["bone"] for item in staff["internal_changes"]} == {"progress_override", "responsible"}
+    public = history(anonymous, key)[-1]
+    assert public["key"] == staff["key"]
+    assert [item["bone"] for item in public["changes"]] == ["status_note"]
+    assert "internal_changes" not in public
+
+
+def test_internal_only_save_is_one_internal_entry(world):
+    """A save of internal fields only is one entry that the public never lists."""
+    root, anonymous = world.sessions["root"], world.sessions["anonymous"]
+    key = world.roadmap.b.measure
+    before = len(rm.changes_of(key))
+    status, body = root.post_json(f"/vi/measure/edit/{rm.urlsafe(key)}", {"responsible": "Mia Intern"})
+    assert status == 200 and body["action"] == "editSuccess", str(body)[:400]
+    entries = rm.changes_of(key)
+    assert len(entries) == before + 1, [(entry["changes"], entry["internal_changes"]) for entry in entries]
+    assert entries[-1]["is_public"] is False
+    assert history(anonymous, key)[-1]["key"] != rm.urlsafe(entries[-1].key)
+
+
+def test_admin_save_of_unchanged_form_writes_no_entry(world):
+    """vi-admin posts the whole form, empty numbers as null: when nothing changed, nothing is recorded."""
+    r = world.roadmap
+    key = rm.add_measure(r.dept_b, r.programme, r.subgoal)
+    before = len(rm.changes_of(key))
+    status, body = world.sessions["root"].post_json(
+        f"/vi/measure/edit/{rm.urlsafe(key)}",
+        dict.fromkeys(("progress_override", "budget_planned", "budget_spent", "latitude", "longitude"), "null"),
+    )
+    assert status == 200 and body["action"] == "editSuccess", str(body)[:400]
+    assert len(rm.changes_of(key)) == before
+
+
+def test_readings_have_a_readable_title(world):
+    """A reading's history entry names its KPI, date and value (it showed as ``kpi_reading/<id>``)."""
+    kpi = rm.add_kpi(world.roadmap.b.measure, name="Online-Anträge", unit="%")
+    reading = rm.add_reading(kpi, value=42.5)
+    entry = rm.changes_of(reading)[-1]
+    assert entry["entity_name"] == "Online-Anträge: 01.01.2025 – 42.5 %"
+    rm.update(reading, value=43)
+    edited = [entry for entry in rm.changes_of(reading) if entry["action"] == "edited"]
+    assert [entry["entity_name"] for entry in edited] == ["Online-Anträge: 01.01.2025 – 43 %"]

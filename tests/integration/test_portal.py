@@ -4,12 +4,12 @@ published entities appear anywhere (pages, filters, search, counts, sitemap), fi
 English lives under ``/en``, pages carry cache headers, and the accessibility feedback reaches the office.
 """
 
-import contextlib
 import re
 
 import pytest
 
 from tests.support import roadmap
+from tests.support.roundtrips import count_round_trips
 
 PAGE_TYPES = [
     "/",
@@ -212,42 +212,6 @@ def test_accessibility_feedback_is_stored_and_checked(site, client):
     [entry] = stored()
     assert entry["message"] == "Das Diagramm ist {{ 7*7 }} zu kontrastarm." and entry["page"] == "/zeitplan"
     assert client.get("/rueckmeldung").status_code == 405
-
-
-@contextlib.contextmanager
-def count_round_trips():
-    """Count datastore round trips (gets, queries, counts, puts) made inside the block."""
-    from viur.core import db
-    from viur.core.db import query as query_module
-    from viur.core.db import transport
-
-    calls = []
-    patched = []
-
-    def wrap(module, name):
-        original = getattr(module, name)
-
-        def counting(*args, **kwargs):
-            calls.append(name)
-            return original(*args, **kwargs)
-
-        patched.append((module, name, original))
-        setattr(module, name, counting)
-
-    for module, name in [
-        (transport, "run_single_filter"),
-        (query_module, "run_single_filter"),
-        (transport, "count"),
-        (query_module, "count"),
-        (db, "get"),
-        (db, "put"),
-    ]:
-        wrap(module, name)
-    try:
-        yield calls
-    finally:
-        for module, name, original in patched:
-            setattr(module, name, original)
 
 
 def test_cold_pages_need_at_most_four_queries_and_warm_pages_none(site, client):

@@ -105,7 +105,7 @@ INTERNAL_BONES = {
     "programme": ("rollup",),
     "goal": ("rollup",),
     "kpi": ("series",),
-    "change": ("user_name", "user_key"),
+    "change": ("user_name", "user_key", "internal_changes", "publishable"),
 }
 """Bones that only staff may read (``internal_bones`` of the modules)."""
 

@@ -23,6 +23,7 @@ _BONES = {
     "fahrplan.bone.weight": "Weight",
     "fahrplan.change.action": "Action",
     "fahrplan.change.changes": "Changes",
+    "fahrplan.change.internal_changes": "Internal changes",
     "fahrplan.change.entity_kind": "Type",
     "fahrplan.change.entity_name": "Entry",
     "fahrplan.change.reason": "Reason",

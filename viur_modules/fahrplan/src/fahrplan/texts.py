@@ -8,6 +8,16 @@ A city adds or overrides texts by updating :data:`TRANSLATIONS` in its ``main.py
 """
 
 EN = {
+    "Alle Änderungen an dieser Maßnahme": "All changes to this measure",
+    "Alle öffentlichen Änderungen an der Maßnahme „%s“, mit Begründung.": (
+        "All public changes to the measure “%s”, with their reasons."
+    ),
+    "Alle öffentlichen Änderungen an dieser Maßnahme seit ihrer Veröffentlichung, die neuesten zuerst.": (
+        "All public changes to this measure since it was published, newest first."
+    ),
+    "Zu den neuesten Änderungen": "To the newest changes",
+    "Ältere Änderungen": "Older changes",
+    "Zurück zur Maßnahme": "Back to the measure",
     "Vorübergehend nicht erreichbar": "Temporarily unavailable",
     "Der Fahrplan ist gerade nicht erreichbar, weil seine Datenbank nicht antwortet. Bitte versuchen Sie es in einigen Minuten noch einmal.": (
         "The roadmap cannot be shown right now because its database does not answer. Please try again in a few minutes."

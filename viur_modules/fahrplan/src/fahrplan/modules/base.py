@@ -3,11 +3,11 @@
 import json
 import typing as t
 
-from viur.core import current, db, errors, exposed
+from viur.core import current, db, errors, exposed, utils
 from viur.core.prototypes import List
 from viur.core.skeleton import SkeletonInstance
 
-from ..services import history, portal, review, rights
+from ..services import history, portal, publication, review, rights
 from ..services.rollup import dest_key
 from ..types import ChangedMeanwhile, PendingRevision
 
@@ -60,6 +60,24 @@ class RoadmapList(List):
 
     def canView(self, skel: SkeletonInstance) -> bool:
         return self.reads_internal() or skel[self.public_bone] == self.public_value
+
+    def onView(self, skel: SkeletonInstance) -> None:
+        super().onView(skel)
+        if not self.reads_internal():
+            publication.redact([skel])
+
+    @exposed
+    def list(self, *args, **kwargs) -> t.Any:
+        """viur-core's list; for the public without references to unpublished goals and programmes."""
+        if self.reads_internal():
+            return super().list(*args, **kwargs)
+        skel = self.viewSkel(allow_client_defined=utils.string.is_prefix(self.render.kind, "json"))
+        if not (query := self.listFilter(skel.all().mergeExternalFilter(kwargs))):
+            raise errors.Unauthorized()
+        self._apply_default_order(query)
+        skels = query.fetch()
+        publication.redact(skels)
+        return self.render.list(skels)
 
     # --- Changes ------------------------------------------------------------------------------
 

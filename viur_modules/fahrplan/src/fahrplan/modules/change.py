@@ -11,7 +11,7 @@ class Change(RoadmapList):
     public_bone = "is_public"
     public_value = True
     default_order = ("creationdate", db.SortOrder.Descending)
-    internal_bones = ("user_key", "user_name")
+    internal_bones = ("user_key", "user_name", "internal_changes", "publishable")
     roles = {
         "ciio": ("view",),
         "editor": ("view",),

@@ -138,6 +138,15 @@ class Portal(Module):
             return self.render_template(
                 "measure_list.html", context, state=state, result=data.measure_list(state)
             ), HTML
+        if page == "massnahme" and args[1:2] == ["aenderungen"]:
+            cursor = params.get("cursor") if isinstance(params.get("cursor"), str) else None
+            try:
+                found = data.measure_history(data.parse_key(args[0], "measure"), cursor)
+            except ValueError as exc:
+                raise errors.BadRequest("Ungültiger Cursor.") from exc
+            if found is None:
+                raise errors.NotFound()
+            return self.render_template("measure_history.html", context, cursor=cursor, **found), HTML
         if page == "massnahme":
             found = data.measure_page(data.parse_key(args[0] if args else None, "measure"), today)
             if found is None:

@@ -11,7 +11,7 @@ import typing as t
 
 from viur.core import CallDeferred, PeriodicTask, db
 
-from ..services import jobs, kpis, rollup, sums
+from ..services import history, jobs, kpis, rollup, sums
 
 RECOMPUTE = "recompute"
 """The job name of the roll-up recompute."""
@@ -56,6 +56,7 @@ def recompute_chunk(job: str, cursor: str | None) -> None:
     found = query.run(limit=RECOMPUTE_CHUNK, keys_only=True)
     for entity in found:
         rollup.refresh_measure(getattr(entity, "key", entity))
+        history.rebuild_recent(getattr(entity, "key", entity))  # measures stored before it was kept
     if not jobs.advance(RECOMPUTE, job, len(found)):
         return  # replaced by a newer start (after its lease ran out)
     next_cursor = query.getCursor() if len(found) == RECOMPUTE_CHUNK else None

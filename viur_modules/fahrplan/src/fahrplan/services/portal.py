@@ -4,19 +4,22 @@ What the public portal shows, as plain dicts (published entities only).
 No page scans or queries the measures: lists, filters, search, sorting, the timeline and the goal, programme
 and department pages read this instance's in-memory catalogue of published measures
 (:mod:`fahrplan.services.catalogue`, synced by one query at most every 15 s); figures come from the sums the
-roll-up keeps on write (:mod:`fahrplan.services.rollup`); a measure page fetches the measure and its
-milestones and KPIs by key and queries only its history; the small reference data (programmes, goals,
-departments) is read once per :data:`REFERENCE_TTL` seconds per instance. While the datastore is down, the reference
-data and the catalogue an instance holds are served as they are (nothing can be published meanwhile).
+roll-up keeps on write (:mod:`fahrplan.services.rollup`); a measure page fetches the measure, its recent
+public history (kept with it) and its milestones and KPIs by key, and queries nothing (its whole history,
+paged, is on a page of its own); the small reference data (programmes, goals, departments) is read once per
+:data:`REFERENCE_TTL` seconds per instance. While the datastore is down, the reference data and the catalogue
+an instance holds are served as they are (nothing can be published meanwhile).
 
 The rule "anonymous visitors see published entities only" is applied here for every page, filter, count and
 chart: the catalogue holds published measures only; milestones, KPIs and history entries need ``is_public``
-(kept equal to their measure's publication by the roll-up); goals and programmes need ``publication =
-published``; departments are always public (they are the analogue contact channel).
+(kept equal to their measure's publication by the roll-up and the history); goals and programmes need
+``publication = published``, also where a measure references them; departments are always public (they are the
+analogue contact channel).
 """
 
 import dataclasses
 import datetime
+import functools
 import html
 import json
 import logging
@@ -24,10 +27,11 @@ import threading
 import time
 import typing as t
 
+import google.api_core.exceptions
 from viur.core import db
 
 from ..types import DatastoreUnavailable, MeasureStatus, MilestoneState, Principle, PrincipleState, PublicationState
-from . import catalogue, kpis, pagecache, rollup
+from . import catalogue, history, kpis, pagecache, rollup
 
 PUBLISHED = PublicationState.PUBLISHED.value
 
@@ -36,6 +40,9 @@ PAGE_SIZE = 20
 
 TIMELINE_PAGE_SIZE = 100
 """Measures per page of the timeline."""
+
+HISTORY_PAGE_SIZE = 50
+"""Public history entries per page of a measure's history page (newest first)."""
 
 REFERENCE_TTL = 60.0
 """Seconds the reference data (programmes, goals, departments) is kept per instance."""
@@ -95,6 +102,17 @@ def _dests(value: t.Any) -> list[dict]:
     return [dest for dest in (_dest(item) for item in values) if dest]
 
 
+def _published_dests(value: t.Any) -> list[dict]:
+    """The referenced goals or programmes that are published (a draft's name never reaches a page)."""
+    public = reference().public_keys
+    return [dest for dest in _dests(value) if dest["key"] in public]
+
+
+def _published_dest(value: t.Any) -> dict | None:
+    found = _published_dests(value)
+    return found[0] if found else None
+
+
 # ------------------------------------------------------------------------------
 # Reference data: programmes, goals, departments
 #
@@ -118,6 +136,11 @@ class Reference:
 
     def department(self, short_code: str | None) -> dict | None:
         return next((item for item in self.departments if item["short_code"] == short_code), None)
+
+    @functools.cached_property
+    def public_keys(self) -> frozenset[str]:
+        """URL-safe keys of the published programmes and goals."""
+        return frozenset(item["key"] for item in (*self.programmes, *self.goals))
 
     def goal_tree(self) -> list[dict]:
         """Leitziele with their Teilziele (``children``), both in code order."""
@@ -249,7 +272,7 @@ def measure_summary(entity: t.Any) -> dict:
         "progress": float(entity.get("progress") or 0),
         "is_delayed": bool(entity.get("is_delayed")),
         "delay_reason": _s(entity.get("delay_reason")),
-        "programme": _dest(entity.get("programme")),
+        "programme": _published_dest(entity.get("programme")),
         "lead_department": _dest(entity.get("lead_department")),
         "planned_start": rollup.local_date(entity.get("planned_start")),
         "planned_end": rollup.local_date(entity.get("planned_end")),
@@ -280,7 +303,7 @@ def measure_detail(entity: t.Any) -> dict:
         description=entity.get("description") or "",
         status_note=_s(entity.get("status_note")),
         progress_source=entity.get("progress_source") or "status",
-        goals=_dests(entity.get("goals")),
+        goals=_published_dests(entity.get("goals")),
         departments=_dests(entity.get("departments")),
         contact_name=_s(entity.get("contact_name")),
         contact_email=_s(entity.get("contact_email")),
@@ -364,9 +387,15 @@ def change_view(entity: t.Any) -> dict:
 
 
 def measure_page(key: db.Key | None, today: datetime.date) -> dict | None:
-    """The measure page: the measure, its milestones and KPIs (by key), and its public history (three round trips)."""
-    entity = published_measure(key)
-    if entity is None:
+    """
+    The measure page by key lookups only (two round trips, flat in the size of the database): the measure with
+    its recent public history (kept with it by :mod:`fahrplan.services.history`), then its milestones and KPIs.
+    """
+    if key is None:
+        return None
+    looked_up = rollup.by_key(db.get([key, history.recent_key(key)]))
+    entity = looked_up.get(key)
+    if entity is None or entity.get("publication") != PUBLISHED:
         return None
     if entity.get("synced_at") is not None:
         found = db.get(child_keys(entity))
@@ -377,15 +406,47 @@ def measure_page(key: db.Key | None, today: datetime.date) -> dict | None:
     milestones.sort(key=lambda item: (item["planned_date"] or datetime.date.max, item["name"]))
     kpis = [kpi_view(item) for item in children if item.key.kind == "kpi"]
     kpis.sort(key=lambda item: item["name"])
-    history = [
-        change_view(item)
-        for item in db.Query("change")
+    recent = [recent_view(item) for item in history.recent(looked_up.get(history.recent_key(key)))]
+    return {"measure": measure_detail(entity), "milestones": milestones, "kpis": kpis, "history": recent}
+
+
+def recent_view(item: t.Mapping[str, t.Any]) -> dict:
+    """An entry of a measure's recent public history as the page shows it (like :func:`change_view`)."""
+    return {
+        "date": item.get("date"),
+        "action": item.get("action") or "",
+        "entity_kind": item.get("entity_kind") or "",
+        "entity_name": _s(item.get("entity_name")),
+        "reason": _s(item.get("reason")),
+        "changes": [change for change in item.get("changes") or [] if isinstance(change, dict)],
+    }
+
+
+def measure_history(key: db.Key | None, cursor: str | None = None) -> dict | None:
+    """
+    One page of a measure's whole public history, newest first (one query, paged by cursor): ``history``, and
+    ``next``, the cursor of the following page (None on the last). A ``cursor`` the datastore rejects raises
+    ``ValueError``.
+    """
+    entity = published_measure(key)
+    if entity is None:
+        return None
+    query = (
+        db.Query("change")
         .filter("measure_key =", key_of(entity))
+        .filter("is_public =", True)
         .order(("creationdate", db.SortOrder.Descending))
-        .run(limit=50)
-        if item.get("is_public")
-    ]
-    return {"measure": measure_detail(entity), "milestones": milestones, "kpis": kpis, "history": history}
+    )
+    if cursor:
+        query.setCursor(cursor)
+    try:
+        entries = query.run(limit=HISTORY_PAGE_SIZE)
+    except google.api_core.exceptions.BadRequest as exc:  # a cursor of the right shape, but not of this query
+        if not cursor:
+            raise
+        raise ValueError(f"invalid cursor: {exc}") from exc
+    more = query.getCursor() if len(entries) == HISTORY_PAGE_SIZE else None
+    return {"measure": measure_summary(entity), "history": [change_view(item) for item in entries], "next": more}
 
 
 def child_keys(entity: t.Any) -> list:

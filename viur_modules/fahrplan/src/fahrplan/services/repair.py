@@ -50,7 +50,7 @@ def _is_zero(value: t.Any) -> bool:
 
 
 def _latest_changes(entity_key) -> dict[str, tuple[str, str]]:
-    """Bone → its latest recorded ``(old, new)`` in the history of ``entity_key`` (public and internal entries)."""
+    """Bone → its latest recorded ``(old, new)`` in the history of ``entity_key`` (public and internal changes)."""
     from viur.core import db
 
     urlsafe = entity_key.to_legacy_urlsafe().decode()
@@ -60,9 +60,10 @@ def _latest_changes(entity_key) -> dict[str, tuple[str, str]]:
     )
     latest: dict[str, tuple[str, str]] = {}
     for entry in entries:
-        changes = entry.get("changes") or []
-        if isinstance(changes, str):
-            changes = json.loads(changes) if changes else []
+        changes = []
+        for bone in ("changes", "internal_changes"):
+            value = entry.get(bone) or []
+            changes += json.loads(value) if isinstance(value, str) else value
         for change in changes:
             latest[change.get("bone")] = (str(change.get("old") or ""), str(change.get("new") or ""))
     return latest

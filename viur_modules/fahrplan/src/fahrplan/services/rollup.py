@@ -600,12 +600,13 @@ def recompute_all(today: datetime.date | None = None, holder: str = "recompute")
     "recompute" runs it as a deferred job in chunks (:mod:`fahrplan.services.jobs`). Returns the number of
     measures refreshed.
     """
-    from . import sums
+    from . import history, sums
 
     db = _db()
     count = 0
     for found in db.Query("measure").iter(keys_only=True):  # keys-only entities, not keys
         refresh_measure(found.key, today)
+        history.rebuild_recent(found.key)  # measures stored before their recent public history was kept
         count += 1
     sums.rebuild(holder)
     logging.info(f"roll-up recomputed for {count} measures")

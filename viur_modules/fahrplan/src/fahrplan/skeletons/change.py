@@ -1,4 +1,4 @@
-"""The change history: one append-only entry per change of a measure, milestone, KPI or reading."""
+"""The change history: one append-only entry per save of a measure, milestone, KPI or reading."""
 
 import typing as t
 
@@ -44,10 +44,22 @@ class ChangeAbstractSkel(Skeleton):
     measure_key = StringBone(descr="Measure", readOnly=True, visible=False)
     action = SelectBone(descr=i18n.translate("fahrplan.change.action", "Aktion"), values=ACTIONS, readOnly=True)
     changes = EscapedJsonBone(descr=i18n.translate("fahrplan.change.changes", "Änderungen"), readOnly=True)
+    """The changes the public may read (``[{"bone", "label", "old", "new"}]``): public bones, public names only."""
+
+    internal_changes = EscapedJsonBone(
+        descr=i18n.translate("fahrplan.change.internal_changes", "Interne Änderungen"),
+        readOnly=True,
+    )
+    """What only staff read of the same save: internal bones, and changes that name unpublished entries."""
+
     reason = StringBone(descr=i18n.translate("fahrplan.change.reason", "Begründung"), readOnly=True, max_length=1000)
     user_name = StringBone(descr=i18n.translate("fahrplan.change.user_name", "Von"), readOnly=True)
     user_key = StringBone(descr="User", readOnly=True, visible=False)
     is_public = BooleanBone(descr=i18n.translate("fahrplan.bone.is_public", "Öffentlich"), readOnly=True)
+    """Listed publicly now: the entry was public when written and its measure is published."""
+
+    publishable = BooleanBone(descr="Public when its measure is published", readOnly=True, visible=False)
+    """Whether the entry was public when written: it is public again whenever its measure is published again."""
 
 
 class ChangeSkel(ChangeAbstractSkel):

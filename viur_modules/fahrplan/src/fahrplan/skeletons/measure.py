@@ -353,6 +353,7 @@ class MeasureAbstractSkel(Skeleton):
         cascade.delete_children_of_measure(key)  # milestones, KPIs and readings go with it
         rollup.remove_measure(key)
         super().delete(skel, key)
+        history.forget_recent(key)
 
 
 class MeasureSkel(MeasureAbstractSkel):
