@@ -68,9 +68,7 @@ def open_edit(context, base: str, module: str, key: str) -> t.Any:
 def save(page, module: str = "measure", field: str = "summary") -> str:
     """Click "Speichern"; returns the action the server answered (editSuccess, edit, …)."""
     with page.expect_response(
-        lambda r: r.request.method == "POST"
-        and f"/vi/{module}/edit/" in r.url
-        and field in (r.request.post_data or "")
+        lambda r: r.request.method == "POST" and f"/vi/{module}/edit/" in r.url and field in (r.request.post_data or "")
     ) as answer:
         page.locator("sl-button", has_text="Speichern").first.click()
     return answer.value.json()["action"]
