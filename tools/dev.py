@@ -34,6 +34,27 @@ from tools.watchdog import Watchdog
 
 ROOT = emulators.ROOT
 DATA = Path(os.environ.get("FAHRPLAN_DATA_DIR") or ROOT / ".devdata")
+ADMIN_LINK = ROOT / "deploy" / "admin"
+"""Where the local server (and app.yaml) serve the vi-admin from, at ``/vi/s/``."""
+
+
+def link_admin(build: Path, link: Path = ADMIN_LINK) -> bool:
+    """
+    Serve the vi-admin build in ``build`` (a folder with ``main.html``) by linking ``link`` to it. Returns whether
+    a link was made (the caller removes it at the end); an installed admin (a real folder) is left as it is.
+    """
+    build = build.expanduser().resolve()
+    if not (build / "main.html").is_file():
+        raise RuntimeError(f"{build} holds no vi-admin build (main.html is missing); see the README, 'The ViUR admin'")
+    if link.is_symlink():
+        link.unlink()  # a link an earlier run or test left: point it at the build asked for now
+    elif link.exists():
+        say(f"{link} is installed; serving it instead of {build}")
+        return False
+    link.symlink_to(build)
+    return True
+
+
 """Where the run command keeps its data between runs (datastore snapshot and journal, files, root password,
 logs)."""
 PROJECT_ID = os.environ.get("FAHRPLAN_PROJECT_ID", "fahrplan-dev")
@@ -122,7 +143,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run Fahrplan locally.")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)))
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    parser.add_argument(
+        "--admin",
+        type=Path,
+        default=os.environ.get("FAHRPLAN_ADMIN_DIR") or None,
+        help="serve this vi-admin build at /vi/s/ (default: $FAHRPLAN_ADMIN_DIR)",
+    )
     args = parser.parse_args(argv)
+    admin_linked = False
+    if args.admin is not None:
+        try:
+            admin_linked = link_admin(Path(args.admin))
+        except RuntimeError as exc:
+            print(f"fahrplan: {exc}", file=sys.stderr)
+            return 2
 
     try:
         emulators.find_firestore_emulator()
@@ -196,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         say("")
         say(f"Fahrplan runs at http://localhost:{args.port}/")
         say(f"  JSON API:  http://localhost:{args.port}/json/   admin API: http://localhost:{args.port}/vi/config")
+        if (ADMIN_LINK / "main.html").is_file():
+            say(f"  admin:     http://localhost:{args.port}/vi/s/main.html")
         say(f"  admin login: {name}  password: {password}")
         say(f"  server log: {DATA / 'server.log'}    stop with Ctrl-C (every write is already saved)")
         while server.poll() is None:
@@ -218,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         storage.stop()
         watchdog.stop()
         data.pids.clear()
+        if admin_linked and ADMIN_LINK.is_symlink():
+            ADMIN_LINK.unlink()
 
 
 if __name__ == "__main__":
