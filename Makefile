@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8080
+ADMIN ?=
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 BENCH_ARGS ?=
@@ -36,11 +37,13 @@ build: $(STAMP)
 	$(PY) -m tools.build_static
 
 run: $(STAMP)
-	$(PY) -m tools.dev --port $(PORT)
+	$(PY) -m tools.dev --port $(PORT) $(if $(ADMIN),--admin "$(ADMIN)")
+
+TEST_WORKERS ?= 2
 
 test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m tools.build_static
-	$(PY) -m pytest tests
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile tests
 
 test-unit: $(STAMP)
 	$(PY) -m pytest tests/unit

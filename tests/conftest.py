@@ -81,14 +81,34 @@ def login_as(db, make_user):
     return factory
 
 
+MISSING_INDEXES = ROOT / ".artifacts" / "missing-indexes"
+"""Where parallel test workers (pytest-xdist) leave the composite indexes their queries lack, for the controller."""
+
+
+def is_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session):
+    if not is_worker(session.config) and MISSING_INDEXES.is_dir():
+        for stale in MISSING_INDEXES.glob("*.yaml"):
+            stale.unlink()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Fail the run when a query the suite issued needs a composite index missing from deploy/index.yaml."""
-    if not indexes.recorder_installed():
+    report = ""
+    if indexes.recorder_installed() and (missing := indexes.missing_indexes()):
+        report = indexes.format_yaml(missing)
+    if is_worker(session.config):  # the controller reports for all workers
+        if report:
+            MISSING_INDEXES.mkdir(parents=True, exist_ok=True)
+            (MISSING_INDEXES / f"{session.config.workerinput['workerid']}.yaml").write_text(report)
         return
-    missing = indexes.missing_indexes()
-    if missing:
+    if MISSING_INDEXES.is_dir():
+        report += "".join(path.read_text() for path in sorted(MISSING_INDEXES.glob("*.yaml")))
+    if report:
         session.config.pluginmanager.get_plugin("terminalreporter").write_line(
-            "\nQueries need composite indexes missing from deploy/index.yaml:\n" + indexes.format_yaml(missing),
-            red=True,
+            "\nQueries need composite indexes missing from deploy/index.yaml:\n" + report, red=True
         )
         session.exitstatus = 1

@@ -119,7 +119,7 @@ class FirestoreEmulator:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env=os.environ | {"JAVA_TOOL_OPTIONS": self.jvm_options} if self.jvm_options else None,
+            env={**os.environ, "JAVA_TOOL_OPTIONS": self.jvm_options} if self.jvm_options else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

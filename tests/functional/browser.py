@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support import BASE_ENVIRON
 from tools import emulators
 
 ROOT = emulators.ROOT
@@ -138,7 +139,7 @@ def _start_run_command(data_dir: Path, demo: bool) -> tuple[subprocess.Popen, Pa
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=os.environ | {"FAHRPLAN_DATA_DIR": str(data_dir)},
+            env=BASE_ENVIRON | {"FAHRPLAN_DATA_DIR": str(data_dir)},
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

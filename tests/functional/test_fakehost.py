@@ -13,7 +13,6 @@ viur-core's configuration is global, and this test process may already have impo
 
 import contextlib
 import fnmatch
-import os
 import re
 import secrets
 import signal
@@ -26,6 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support import BASE_ENVIRON
 from tools import emulators
 
 FAKEHOST = emulators.ROOT / "tests" / "fakehost"
@@ -133,7 +133,7 @@ def musterstadt(tmp_path_factory) -> t.Iterator[Host]:
         storage = emulators.StorageStub(PROJECT_ID).start()
         stack.callback(storage.stop)
         credentials = emulators.write_fake_credentials(base / "fake-credentials.json")
-        env = {**os.environ, **emulators.app_environment(PROJECT_ID, firestore.host, storage.url, credentials)}
+        env = {**BASE_ENVIRON, **emulators.app_environment(PROJECT_ID, firestore.host, storage.url, credentials)}
         command = [
             sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4",
             "--chdir", str(FAKEHOST), "main:app",

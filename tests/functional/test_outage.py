@@ -23,6 +23,7 @@ import pytest
 import requests
 from google.cloud import datastore
 
+from tests.support import BASE_ENVIRON
 from tools import emulators
 from tools.build_static import TARGET, build
 
@@ -101,7 +102,7 @@ def outage_stack(tmp_path) -> t.Iterator[tuple[App, emulators.FirestoreEmulator]
         storage = emulators.StorageStub(PROJECT_ID).start()
         stack.callback(storage.stop)
         credentials = emulators.write_fake_credentials(tmp_path / "fake-credentials.json")
-        env = {**os.environ, **emulators.app_environment(PROJECT_ID, firestore.host, storage.url, credentials)}
+        env = {**BASE_ENVIRON, **emulators.app_environment(PROJECT_ID, firestore.host, storage.url, credentials)}
         command = [
             sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4",
             "--timeout", "120", "--chdir", str(emulators.DEPLOY), "--pythonpath", str(emulators.ROOT),

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support import BASE_ENVIRON
 from tools import emulators, journal, processes
 
 pytestmark = pytest.mark.functional
@@ -31,7 +32,7 @@ class RunCommand:
 
     def start(self) -> str:
         self.data_dir.mkdir(exist_ok=True)
-        env = os.environ | {"FAHRPLAN_DATA_DIR": str(self.data_dir)}
+        env = BASE_ENVIRON | {"FAHRPLAN_DATA_DIR": str(self.data_dir)}
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tools.dev", "--port", str(self.port), "--no-demo"],
