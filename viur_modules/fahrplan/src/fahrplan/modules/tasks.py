@@ -10,7 +10,7 @@ import logging
 
 from viur.core import CallDeferred, PeriodicTask, db
 
-from ..services import jobs, rollup, sums
+from ..services import catalogue, jobs, rollup, sums
 
 RECOMPUTE = "recompute"
 """The job name of the roll-up recompute."""
@@ -68,3 +68,13 @@ def sweep() -> None:
     folded = sums.fold_pending()
     if refreshed or folded:
         logging.info(f"roll-up sweep: {refreshed} measures refreshed, {folded} changes folded")
+
+
+@PeriodicTask(interval=datetime.timedelta(minutes=10))
+def catalogue_snapshot() -> None:
+    """
+    Rewrite the catalogue's snapshot (new instances start from it plus the changes since) and prune the changes it
+    has covered long enough (see :mod:`fahrplan.services.catalogue`).
+    """
+    result = catalogue.maintain()
+    logging.info(f"catalogue snapshot: {result}")

@@ -15,7 +15,7 @@ from viur.core.bones import (
 from viur.core.bones.base import UniqueLockMethod, UniqueValue
 from viur.core.skeleton import RelSkel, Skeleton, SkeletonInstance
 
-from ..services import cascade, history, rollup, validation
+from ..services import cascade, catalogue, history, rollup, validation
 from ..types import MeasureStatus, Principle, PrincipleState
 from .common import (
     NumberBone,
@@ -342,6 +342,7 @@ class MeasureAbstractSkel(Skeleton):
         cascade.delete_children_of_measure(key)  # milestones, KPIs and readings go with it
         rollup.remove_measure(key)
         super().delete(skel, key)
+        catalogue.record_deleted(key)  # wins over any write that raced with the deletion
 
 
 class MeasureSkel(MeasureAbstractSkel):

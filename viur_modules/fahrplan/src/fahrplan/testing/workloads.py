@@ -76,9 +76,11 @@ def generate(
     workload = _Workload(measures, random.Random(seed), today or datetime.datetime.now(rollup.LOCAL_TZ).date())
     with quiet_client(), Writer() as writer:
         counts = workload.run(EntityFactory(relations=relations), writer)
-    from ..services import sums
+    from ..services import catalogue, sums
 
     sums.fold_pending()  # the measures' contributions reach the sums now (as after their skeleton writes)
+    # The bulk writes bypass the catalogue's change log: a snapshot of them is what every instance starts from.
+    catalogue.write_snapshot()
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
 
