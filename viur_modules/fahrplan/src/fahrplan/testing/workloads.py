@@ -273,6 +273,9 @@ class _Workload:
             measure["rollup"] = json.dumps(contribution)
             measure["rollup_seq"] = 1
             measure["rollup_pending"] = False
+            # the catalogue's bookkeeping as after a first write; the snapshot written at the end lists them
+            measure["catalogue_seq"] = 0
+            measure["catalogue_listed"] = measure.get("publication") == "published"
             self.pending.append(_change(measure.key, contribution))  # not a skeleton's kind: no locks, no relations
             kpi, readings = self.kpi(factory, next(kpi_keys), reading_keys, measure, public)
             measure["child_keys"] = rollup.child_keys(milestones, [kpi])
