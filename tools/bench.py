@@ -829,29 +829,27 @@ def generate_here(size: str) -> int:
 def catalogue_memory_here() -> int:
     """
     ``--catalogue-memory``: inside the app's environment, load the catalogue and print as JSON how many measures it
-    holds, the bytes it retains (allocations made in ``services/catalogue.py`` that are still alive, traced from
-    before the app is imported) and how long one complete load takes.
+    holds, the bytes it retains (memory allocated by a load that is still alive after it, traced with tracemalloc)
+    and how long one load takes.
     """
     import gc
     import tracemalloc
 
-    tracemalloc.start(16)
     from tools.manage import boot
 
     boot()
     from fahrplan.services import catalogue
 
-    loaded = catalogue.catalogue()  # waits for the background load the app started
+    catalogue.catalogue()  # the app's background load: wait for it, then drop it, so that the traced load is alone
+    catalogue.forget()
     gc.collect()
-    marker = str(Path("services") / "catalogue.py")
-    retained = sum(
-        trace.size
-        for trace in tracemalloc.take_snapshot().traces
-        if any(frame.filename.endswith(marker) for frame in trace.traceback)
-    )
+    tracemalloc.start(1)
+    loaded = catalogue.catalogue()
+    gc.collect()
+    retained = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     begin = time.perf_counter()
-    catalogue.load_entries()
+    catalogue.load_entries()  # untraced: tracing slows allocations down
     seconds = time.perf_counter() - begin
     print(json.dumps({"measures": len(loaded.entries), "bytes": retained, "seconds": round(seconds, 3)}), flush=True)
     return 0

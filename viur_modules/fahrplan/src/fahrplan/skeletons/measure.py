@@ -288,7 +288,7 @@ class MeasureAbstractSkel(Skeleton):
         readOnly=True,
         visible=False,
     )
-    """When the derived fields were last written: the portal's measure catalogue syncs by it."""
+    """When the derived fields were last written (the portal's catalogue follows writes by its change log instead)."""
 
     goal_index = StringBone(
         descr="Goals (incl. parents)",
