@@ -170,7 +170,7 @@ def test_writers_table_reports_saves_per_second_and_failed_saves():
 
 def test_start_rows_and_target():
     """The instance-start table states the catalogue's memory and the time to the first page; the target is < 2 s."""
-    fast = bench.StartSample("L", 10000, 30 * 2**20, 0.4, 1.5)
+    fast = bench.StartSample("L", 10000, 30 * 2**20, 0.4, 1.5, 1.2)
     slow = bench.StartSample("L", 10000, 30 * 2**20, 0.4, 53.0)
     table = bench.start_table([bench.StartSample("S", 300, 2**20, 0.05, 1.2), fast])
     assert "| L    |     10000 |         30.0 |" in table
