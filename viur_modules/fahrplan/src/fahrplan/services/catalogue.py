@@ -16,7 +16,8 @@ page queries the measures at any roadmap size. How it stays right, by constructi
   window holds an older change of a measure it holds the newer ones too).
 - **Stale while refresh.** A sync or a reload builds a new catalogue beside the current one and swaps it in whole;
   request threads meanwhile read the current one and never wait for another thread's sync (only the very first
-  load of an instance, which :meth:`Warmup.warmup` and a background load at start-up do before visitors come).
+  load of an instance, which App Engine's warm-up request and a background load at start-up do before
+  visitors come, see :mod:`fahrplan.services.warmup`).
 - **A snapshot to start from.** A new instance reads the compact snapshot (a few zlib-compressed JSON chunks,
   kind :data:`SNAPSHOT_KIND`, written by the periodic task of :mod:`fahrplan.modules.tasks` and after bulk writes)
   and the changes since: a handful of round trips instead of ten thousand measures. Changes the snapshot covers
@@ -388,20 +389,6 @@ def reload() -> None:
     """Build a complete catalogue and swap it in; readers keep the current one meanwhile."""
     with _holder.sync_lock:
         _holder.swap(load_entries)
-
-
-def preload() -> threading.Thread:
-    """Load the catalogue in a background thread (at instance start, before the first visitor)."""
-
-    def run() -> None:
-        try:
-            catalogue()
-        except Exception:  # the first page view tries again
-            logging.exception("catalogue: background load failed")
-
-    thread = threading.Thread(target=run, name="catalogue-preload", daemon=True)
-    thread.start()
-    return thread
 
 
 def mark_stale() -> None:

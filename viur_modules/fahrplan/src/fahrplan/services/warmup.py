@@ -9,6 +9,7 @@ warm-up request (a manual start, the local server) the first visitor finds the c
 """
 
 import logging
+import threading
 import typing as t
 
 from . import catalogue
@@ -26,7 +27,7 @@ def warm() -> int:
 
 
 def wrap(app: t.Callable, preload: bool = True) -> t.Callable:
-    """The WSGI ``app`` that warms up on ``/_ah/warmup``; with ``preload``, start loading the catalogue now."""
+    """The WSGI ``app`` that warms up on ``/_ah/warmup``; with ``preload``, start warming up now (:func:`start`)."""
 
     def warming(environ: dict, start_response: t.Callable) -> t.Any:
         if environ.get("PATH_INFO", "").startswith(PATH):
@@ -37,5 +38,19 @@ def wrap(app: t.Callable, preload: bool = True) -> t.Callable:
         return app(environ, start_response)
 
     if preload:
-        catalogue.preload()
+        start()
     return warming
+
+
+def start() -> threading.Thread:
+    """Warm up in a background thread (at instance start, before the first visitor)."""
+
+    def run() -> None:
+        try:
+            warm()
+        except Exception:  # the first page view loads again
+            logging.exception("background warm-up failed")
+
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    thread.start()
+    return thread
