@@ -115,5 +115,7 @@ conf.fahrplan = fahrplan.FahrplanConfig(
 from viur.core import render  # noqa: E402
 
 import modules  # noqa: E402  # modules import skeletons, which need the configuration above
+from fahrplan.services import warmup  # noqa: E402
 
-app = setup(modules, render)
+app = warmup.wrap(setup(modules, render))
+"""viur-core's app; App Engine's ``/_ah/warmup`` (see app.yaml) and the start of the process load the catalogue."""

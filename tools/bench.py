@@ -172,6 +172,61 @@ def results_table(samples: t.Sequence[Sample]) -> str:
 
 PUBLIC_PAGES = ("start page", "measure list", "measure page")
 
+FIRST_PAGE_SECONDS = 2.0
+"""Target: a new instance serves its first public page this soon after its process started (at the largest size)."""
+
+
+@dataclasses.dataclass
+class StartSample:
+    """How a new instance starts at one size: its catalogue's memory and the time to its first public page."""
+
+    size: str
+    measures: int  # published measures in the catalogue
+    catalogue_bytes: int  # retained by the loaded catalogue (tracemalloc, allocations of services/catalogue.py)
+    load_seconds: float  # one complete load in that process (snapshot + changes since)
+    first_page_seconds: float  # gunicorn's process start → the first 200 of the start page
+    ready_seconds: float | None = None  # gunicorn's process start → viur-core's first answer (/json/skey)
+
+
+def start_table(samples: t.Sequence[StartSample]) -> str:
+    rows = [
+        [
+            s.size,
+            f"{s.measures}",
+            f"{s.catalogue_bytes / 2**20:.1f}",
+            f"{s.catalogue_bytes / max(s.measures, 1) / 1024:.1f}",
+            f"{1000 * s.load_seconds:.0f}",
+            f"{s.ready_seconds:.2f}" if s.ready_seconds is not None else "–",
+            f"{s.first_page_seconds:.2f}",
+        ]
+        for s in samples
+    ]
+    headers = [
+        "size",
+        "published",
+        "catalogue MB",
+        "KB / measure",
+        "catalogue load ms",
+        "process start → app answers s",
+        "process start → first page s",
+    ]
+    return markdown_table(headers, rows, right={1, 2, 3, 4, 5, 6})
+
+
+def start_target(samples: t.Sequence[StartSample]) -> list["Target"]:
+    if not samples:
+        return []
+    top = next((s for s in samples if s.size == "L"), samples[-1])
+    return [
+        Target(
+            f"first public page at {top.size} under {FIRST_PAGE_SECONDS:g} s after the process start",
+            f"{top.first_page_seconds:.2f} s (viur-core answers after "
+            f"{top.ready_seconds if top.ready_seconds is not None else float('nan'):.2f} s; catalogue "
+            f"{top.catalogue_bytes / 2**20:.1f} MB, loaded in {1000 * top.load_seconds:.0f} ms)",
+            top.first_page_seconds < FIRST_PAGE_SECONDS,
+        )
+    ]
+
 
 @dataclasses.dataclass
 class Target:
@@ -403,8 +458,52 @@ def published_measure_key(client: Client) -> str:
     return key if isinstance(key, str) else key.get("key") or str(key)
 
 
+def first_answer(port: int, process: subprocess.Popen, path: str = "/", any_status: bool = False, timeout=120) -> float:
+    """Poll ``path`` until it answers 200 (or anything, with ``any_status``); returns when (``time.monotonic()``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with code {process.returncode} before its first page")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status == 200 or any_status:
+                return time.monotonic()
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} did not answer within {timeout:.0f} s")
+
+
+def catalogue_memory(env: dict[str, str], log: Path) -> dict:
+    """The catalogue's memory and load time, measured in a process of its own (see :func:`catalogue_memory_here`)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--catalogue-memory"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    log.write_text(result.stdout + result.stderr)
+    if result.returncode:
+        sys.stderr.write(result.stderr[-3000:])
+        raise RuntimeError(f"measuring the catalogue failed (code {result.returncode}); see {log}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def bench_size(
-    size: str, args, stack: contextlib.ExitStack, temp: Path, info: dict, writer_samples: list
+    size: str,
+    args,
+    stack: contextlib.ExitStack,
+    temp: Path,
+    info: dict,
+    writer_samples: list,
+    start_samples: list | None = None,
 ) -> list[Sample]:
     folder = temp / size
     folder.mkdir()
@@ -422,9 +521,21 @@ def bench_size(
     info[size] = counts
     say(f"[{size}] written in {counts.get('seconds')} s: {counts}")
 
+    say(f"[{size}] the catalogue's memory …")
+    memory = catalogue_memory(env, folder / "memory.log")
     port = emulators.free_port()
+    started = time.monotonic()
     server = start_gunicorn(port, env, folder / "server.log")
     stack.callback(emulators.terminate_group, server, sig=signal.SIGINT)
+    ready = first_answer(port, server, "/json/skey", any_status=True) - started  # viur-core answers
+    first_page = first_answer(port, server, "/") - started  # the start page, which needs the catalogue
+    say(f"[{size}] process start → app answers {ready:.2f} s, → first public page {first_page:.2f} s; {memory}")
+    if start_samples is not None:
+        start_samples.append(
+            StartSample(
+                size, memory["measures"], memory["bytes"], memory["seconds"], round(first_page, 3), round(ready, 3)
+            )
+        )
     emulators.wait_for_http(f"http://127.0.0.1:{port}/json/skey", timeout=120, process=server)
     client = Client(port)
     stack.callback(client.close)
@@ -612,7 +723,13 @@ def machine_notes() -> str:
     )
 
 
-def report(samples: list[Sample], info: dict, args, writer_samples: t.Sequence[WriterSample] = ()) -> str:
+def report(
+    samples: list[Sample],
+    info: dict,
+    args,
+    writer_samples: t.Sequence[WriterSample] = (),
+    start_samples: t.Sequence[StartSample] = (),
+) -> str:
     when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     workload = "; ".join(
         f"{size}: {counts.get('measure', '?')} measures, {counts.get('milestone', '?')} milestones, "
@@ -635,9 +752,20 @@ def report(samples: list[Sample], info: dict, args, writer_samples: t.Sequence[W
         "",
         results_table(samples),
         "",
-        targets_table(targets(samples)),
+        targets_table([*targets(samples), *start_target(start_samples)]),
         "",
     ]
+    if start_samples:
+        lines += [
+            "Instance start: *catalogue MB* = memory the loaded catalogue of published measures retains (tracemalloc, "
+            "in a process of its own); *catalogue load* = one complete load there (snapshot + changes since); "
+            "*process start → app answers* = from starting gunicorn to viur-core's first answer (`/json/skey`: "
+            "importing viur-core and the app, the floor); *→ first page* = to the first 200 of the start page, "
+            "which needs the catalogue (loaded in the background from the moment the app is set up).",
+            "",
+            start_table(start_samples),
+            "",
+        ]
     if writer_samples:
         lines += [
             f"Concurrent writers: each of {writer_samples[0].writers} threads loads its own measure's edit form and "
@@ -664,11 +792,12 @@ def run(args) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     samples: list[Sample] = []
     writer_samples: list[WriterSample] = []
+    start_samples: list[StartSample] = []
     info: dict = {}
     temp = Path(tempfile.mkdtemp(prefix="fahrplan-bench-"))
 
     def write(partial: str = "") -> str:
-        text = report(samples, info, args, writer_samples)
+        text = report(samples, info, args, writer_samples, start_samples)
         if partial:
             text = f"**Partial:** {partial}\n\n{text}"
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -678,7 +807,7 @@ def run(args) -> int:
     try:
         for index, size in enumerate(sizes):
             with contextlib.ExitStack() as stack:
-                samples += bench_size(size, args, stack, temp, info, writer_samples)
+                samples += bench_size(size, args, stack, temp, info, writer_samples, start_samples)
                 say(f"[{size}] stopping its processes …")
             if index < len(sizes) - 1:
                 write(f"measured {', '.join(sizes[: index + 1])} of {', '.join(sizes)} so far.")
@@ -712,6 +841,35 @@ def generate_here(size: str) -> int:
     return 0
 
 
+def catalogue_memory_here() -> int:
+    """
+    ``--catalogue-memory``: inside the app's environment, load the catalogue and print as JSON how many measures it
+    holds, the bytes it retains (memory allocated by a load that is still alive after it, traced with tracemalloc)
+    and how long one load takes.
+    """
+    import gc
+    import tracemalloc
+
+    from tools.manage import boot
+
+    boot()
+    from fahrplan.services import catalogue
+
+    catalogue.catalogue()  # the app's background load: wait for it, then drop it, so that the traced load is alone
+    catalogue.forget()
+    gc.collect()
+    tracemalloc.start(1)
+    loaded = catalogue.catalogue()
+    gc.collect()
+    retained = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    begin = time.perf_counter()
+    catalogue.load_entries()  # untraced: tracing slows allocations down
+    seconds = time.perf_counter() - begin
+    print(json.dumps({"measures": len(loaded.entries), "bytes": retained, "seconds": round(seconds, 3)}), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__.strip().splitlines()[0])
     parser.add_argument(
@@ -725,9 +883,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writer-seconds", type=float, default=15.0, help="how long they write (default: 15)")
     parser.add_argument("--out", type=Path, default=ARTIFACT, help="the Markdown report (default: .artifacts/bench.md)")
     parser.add_argument("--generate", metavar="SIZE", help=argparse.SUPPRESS)
+    parser.add_argument("--catalogue-memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.generate:
         return generate_here(args.generate)
+    if args.catalogue_memory:
+        return catalogue_memory_here()
     return run(args)
 
 

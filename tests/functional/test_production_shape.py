@@ -80,6 +80,11 @@ def test_app_yaml_runs_gunicorn_from_deploy_on_python313():
     assert "--chdir deploy main:app" in " ".join(entrypoint), config["entrypoint"]
 
 
+def test_app_yaml_asks_for_warm_up_requests():
+    """A new instance gets /_ah/warmup before its first visitor, and loads the catalogue of published measures then."""
+    assert "warmup" in (load_yaml("app.yaml").get("inbound_services") or [])
+
+
 def test_app_yaml_static_paths_are_inside_deploy():
     """Static handlers must point into deploy/, the app's folder (and ship in the bundle)."""
     config = load_yaml("app.yaml")
@@ -307,6 +312,14 @@ def test_bundle_serves_the_home_page(served_bundle: Served):
     assert status == 200, browser.explain(status, body)
     assert content_type.startswith("text/html"), content_type
     assert "<html" in body.lower()
+
+
+def test_bundle_answers_the_warm_up_request(served_bundle: Served):
+    """App Engine's warm-up request reaches the app (viur-core answers it after the catalogue is loaded)."""
+    browser = served_bundle.browser()
+    status, _, body = browser.request("/_ah/warmup")
+    assert status == 200, browser.explain(status, body)
+    assert "warm-up failed" not in served_bundle.log.read_text()
 
 
 def test_bundle_hands_out_skeys(served_bundle: Served):

@@ -166,3 +166,15 @@ def test_writers_table_reports_saves_per_second_and_failed_saves():
     ]
     assert [cell.strip() for cell in lines[2].split("|")[1:-1]] == ["S", "10", "200", "10.0", "50", "50", "0"]
     assert [cell.strip() for cell in lines[3].split("|")[1:-1]][3:] == ["5.0", "200", "200", "HTTP 500: 12, edit: 3"]
+
+
+def test_start_rows_and_target():
+    """The instance-start table states the catalogue's memory and the time to the first page; the target is < 2 s."""
+    fast = bench.StartSample("L", 10000, 30 * 2**20, 0.4, 1.5, 1.2)
+    slow = bench.StartSample("L", 10000, 30 * 2**20, 0.4, 53.0)
+    table = bench.start_table([bench.StartSample("S", 300, 2**20, 0.05, 1.2), fast])
+    assert "| L    |     10000 |         30.0 |" in table
+    assert "1.50" in table
+    assert [target.ok for target in bench.start_target([fast])] == [True]
+    assert [target.ok for target in bench.start_target([slow])] == [False]
+    assert bench.start_target([]) == []

@@ -11,7 +11,7 @@ import typing as t
 
 from viur.core import CallDeferred, PeriodicTask, db
 
-from ..services import history, jobs, kpis, rollup, sums
+from ..services import catalogue, history, jobs, kpis, rollup, sums
 
 RECOMPUTE = "recompute"
 """The job name of the roll-up recompute."""
@@ -130,3 +130,13 @@ def rerate_due_kpis(day: str, cursor: str | None) -> None:
     today = datetime.date.fromisoformat(day)
     if next_cursor := _due_chunk("kpi", "rating_changes_on", day, cursor, lambda key: kpis.refresh(key, today=today)):
         rerate_due_kpis(day, next_cursor)
+
+
+@PeriodicTask(interval=datetime.timedelta(minutes=10))
+def catalogue_snapshot() -> None:
+    """
+    Rewrite the catalogue's snapshot (new instances start from it plus the changes since) and prune the changes it
+    has covered long enough (see :mod:`fahrplan.services.catalogue`).
+    """
+    result = catalogue.maintain()
+    logging.info(f"catalogue snapshot: {result}")

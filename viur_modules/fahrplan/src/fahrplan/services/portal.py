@@ -3,7 +3,7 @@ What the public portal shows, as plain dicts (published entities only).
 
 No page scans or queries the measures: lists, filters, search, sorting, the timeline and the goal, programme
 and department pages read this instance's in-memory catalogue of published measures
-(:mod:`fahrplan.services.catalogue`, synced by one query at most every 15 s); figures come from the sums the
+(:mod:`fahrplan.services.catalogue`, synced from its change log at most every 15 s); figures come from the sums the
 roll-up keeps on write (:mod:`fahrplan.services.rollup`); a measure page fetches the measure, its recent
 public history (kept with it) and its milestones and KPIs by key, and queries nothing (its whole history,
 paged, is on a page of its own); the small reference data (programmes, goals, departments) is read once per
@@ -57,8 +57,9 @@ SORTS: dict[str, tuple[str, bool]] = {
 
 
 def key_of(entity: t.Any) -> str:
-    """The URL-safe key of an entity (as the JSON API shows it)."""
-    return entity.key.to_legacy_urlsafe().decode()
+    """The URL-safe key of an entity (as the JSON API shows it) or of a catalogue entry (which keeps it so)."""
+    key = entity.key
+    return key if isinstance(key, str) else key.to_legacy_urlsafe().decode()
 
 
 def parse_key(value: str | None, kind: str) -> db.Key | None:
@@ -87,8 +88,12 @@ def _loads(value: t.Any) -> t.Any:
 
 
 def _dest(value: t.Any) -> dict | None:
-    """A relational value's referenced entity as a dict with its ``key`` (URL-safe), or None."""
-    if not value or not isinstance(value, dict) or not value.get("dest"):
+    """A relational value's referenced entity (or a catalogue entry's reference) as a dict with its URL-safe ``key``."""
+    if not value or not isinstance(value, dict):
+        return None
+    if isinstance(value.get("key"), str):  # a catalogue entry's slim reference
+        return {name: item if name == "key" else _s(item) for name, item in value.items()}
+    if not value.get("dest"):
         return None
     dest = value["dest"]
     result = {name: _s(value) if isinstance(value, str) else value for name, value in dest.items()}
@@ -536,9 +541,9 @@ class MeasureFilter:
 
 def _matches(entity: t.Mapping[str, t.Any], state: MeasureFilter, words: t.Sequence[str] = ()) -> bool:
     """Whether a catalogue entry passes the list's filters and contains every search word (as a word prefix)."""
-    if state.programm and ((entity.get("programme") or {}).get("dest") or {}).get("short_code") != state.programm:
+    if state.programm and (entity.get("programme") or {}).get("short_code") != state.programm:
         return False
-    if state.amt and ((entity.get("lead_department") or {}).get("dest") or {}).get("short_code") != state.amt:
+    if state.amt and (entity.get("lead_department") or {}).get("short_code") != state.amt:
         return False
     if state.ziel and state.ziel not in (entity.get("goal_index") or []):
         return False
@@ -590,9 +595,8 @@ def measure_list(state: MeasureFilter) -> dict:
 
 MEASURES_OF = {
     "goal": lambda entity, value: value in (entity.get("goal_index") or []),
-    "programme": lambda entity, value: ((entity.get("programme") or {}).get("dest") or {}).get("short_code") == value,
-    "department": lambda entity, value: ((entity.get("lead_department") or {}).get("dest") or {}).get("short_code")
-    == value,
+    "programme": lambda entity, value: (entity.get("programme") or {}).get("short_code") == value,
+    "department": lambda entity, value: (entity.get("lead_department") or {}).get("short_code") == value,
 }
 """How the goal, programme and department pages pick their measures from the catalogue."""
 

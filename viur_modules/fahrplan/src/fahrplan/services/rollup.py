@@ -443,7 +443,7 @@ def _refresh_until_stable(measure_key, today: datetime.date | None, dates_only: 
 def _refresh_txn(
     measure_key, milestone_keys: list, kpis: list, today: datetime.date, dates_only: bool = False
 ) -> dict | None:
-    from . import sums
+    from . import catalogue, sums
 
     db = _db()
     entity = db.get(measure_key)
@@ -467,6 +467,7 @@ def _refresh_txn(
     entity["rollup"] = json.dumps(new)
     entity["rollup_seq"] = seq
     entity["rollup_pending"] = False
+    catalogue.record(entity)  # in this transaction: the portal's catalogue learns of every write
     db.put(entity)
     return new
 
@@ -497,8 +498,8 @@ def refresh_pending() -> int:
 
 
 def remove_measure(measure_key) -> None:
-    """Take a (deleted) measure's last contribution out of all roll-ups."""
-    from . import sums
+    """Take a (deleted) measure's last contribution out of all roll-ups, and the measure out of the catalogue."""
+    from . import catalogue, sums
 
     db = _db()
 
@@ -511,6 +512,7 @@ def remove_measure(measure_key) -> None:
         sums.record(measure_key, seq, old, None)
         entity["rollup"] = json.dumps(None)
         entity["rollup_seq"] = seq
+        catalogue.record(entity, removed=True)
         db.put(entity)
 
     db.run_in_transaction(txn)

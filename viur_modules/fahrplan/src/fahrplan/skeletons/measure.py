@@ -15,7 +15,7 @@ from viur.core.bones import (
 from viur.core.bones.base import UniqueLockMethod, UniqueValue
 from viur.core.skeleton import RelSkel, Skeleton, SkeletonInstance
 
-from ..services import cascade, history, rollup, validation
+from ..services import cascade, catalogue, history, rollup, validation
 from ..types import MeasureStatus, Principle, PrincipleState
 from .common import (
     NumberBone,
@@ -299,7 +299,7 @@ class MeasureAbstractSkel(Skeleton):
         readOnly=True,
         visible=False,
     )
-    """When the derived fields were last written: the portal's measure catalogue syncs by it."""
+    """When the derived fields were last written (the portal's catalogue follows writes by its change log instead)."""
 
     goal_index = StringBone(
         descr="Goals (incl. parents)",
@@ -354,6 +354,7 @@ class MeasureAbstractSkel(Skeleton):
         rollup.remove_measure(key)
         super().delete(skel, key)
         history.forget_recent(key)
+        catalogue.record_deleted(key)  # wins over any write that raced with the deletion
 
 
 class MeasureSkel(MeasureAbstractSkel):

@@ -76,9 +76,11 @@ def generate(
     workload = _Workload(measures, random.Random(seed), today or rollup.local_today())
     with quiet_client(), Writer() as writer:
         counts = workload.run(EntityFactory(relations=relations), writer)
-    from ..services import sums
+    from ..services import catalogue, sums
 
     sums.fold_pending()  # the measures' contributions reach the sums now (as after their skeleton writes)
+    # The bulk writes bypass the catalogue's change log: a snapshot of them is what every instance starts from.
+    catalogue.write_snapshot()
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
 
@@ -271,6 +273,9 @@ class _Workload:
             measure["rollup"] = json.dumps(contribution)
             measure["rollup_seq"] = 1
             measure["rollup_pending"] = False
+            # the catalogue's bookkeeping as after a first write; the snapshot written at the end lists them
+            measure["catalogue_seq"] = 0
+            measure["catalogue_listed"] = measure.get("publication") == "published"
             self.pending.append(_change(measure.key, contribution))  # not a skeleton's kind: no locks, no relations
             kpi, readings = self.kpi(factory, next(kpi_keys), reading_keys, measure, public)
             measure["child_keys"] = rollup.child_keys(milestones, [kpi])
