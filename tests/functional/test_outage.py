@@ -85,40 +85,45 @@ class App(t.NamedTuple):
             time.sleep(0.2)
 
 
+def start_app(tmp_path: Path, firestore_host: str, stack: contextlib.ExitStack) -> tuple[App, subprocess.Popen]:
+    """The app under gunicorn as ``make run`` serves it, against the datastore at ``firestore_host``."""
+    if not (TARGET / "build.json").exists():
+        build()
+    log = tmp_path / "gunicorn.log"
+    port = emulators.free_port()
+    storage = emulators.StorageStub(PROJECT_ID).start()
+    stack.callback(storage.stop)
+    credentials = emulators.write_fake_credentials(tmp_path / "fake-credentials.json")
+    env = {**BASE_ENVIRON, **emulators.app_environment(PROJECT_ID, firestore_host, storage.url, credentials)}
+    command = [
+        sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4",
+        "--timeout", "120", "--chdir", str(emulators.DEPLOY), "--pythonpath", str(emulators.ROOT),
+        "tools.devapp:app",
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+    stack.callback(emulators.terminate_group, server, 5.0, signal.SIGINT)
+    return App(f"http://127.0.0.1:{port}", log), server
+
+
 @pytest.fixture
-def outage_stack(tmp_path) -> t.Iterator[tuple[App, emulators.FirestoreEmulator]]:
+def outage_stack(tmp_path) -> t.Iterator[tuple[App, list[emulators.FirestoreEmulator]]]:
     """Emulator, storage stub and the app under gunicorn; yields the app and a holder of the current emulator."""
     try:
         emulators.find_firestore_emulator()
     except emulators.MissingDependency as exc:
         pytest.fail(str(exc))
-    if not (TARGET / "build.json").exists():
-        build()
-    log = tmp_path / "gunicorn.log"
-    port = emulators.free_port()
     with contextlib.ExitStack() as stack:
         firestore = emulators.FirestoreEmulator(log_path=tmp_path / "firestore.log").start()
-        stack.callback(lambda: firestore.stop())
-        storage = emulators.StorageStub(PROJECT_ID).start()
-        stack.callback(storage.stop)
-        credentials = emulators.write_fake_credentials(tmp_path / "fake-credentials.json")
-        env = {**BASE_ENVIRON, **emulators.app_environment(PROJECT_ID, firestore.host, storage.url, credentials)}
-        command = [
-            sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4",
-            "--timeout", "120", "--chdir", str(emulators.DEPLOY), "--pythonpath", str(emulators.ROOT),
-            "tools.devapp:app",
-        ]  # fmt: skip
-        with log.open("wb") as output:
-            server = subprocess.Popen(
-                command, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )  # fmt: skip
-        stack.callback(emulators.terminate_group, server, 5.0, signal.SIGINT)
-        url = f"http://127.0.0.1:{port}"
-        emulators.wait_for_http(url + "/robots.txt", timeout=60, process=server)
         holder = [firestore]
         stack.callback(lambda: holder[-1].stop())
-        yield App(url, log), holder
+        stack.callback(lambda: firestore.stop())
+        app, server = start_app(tmp_path, firestore.host, stack)
+        emulators.wait_for_http(app.url + "/robots.txt", timeout=60, process=server)
+        yield app, holder
 
 
 def measure_path(lang: str = "de") -> str:
@@ -193,3 +198,33 @@ def test_the_app_answers_while_the_datastore_is_down_and_recovers_without_a_rest
     assert app.wait_for(measure_path(), 404, within=RECOVERY) < RECOVERY
     response, _ = app.get("/json/measure/list")
     assert response.status_code == 200, app.explain(response)
+
+
+def test_an_instance_started_while_the_datastore_is_down_answers_and_recovers(tmp_path):
+    """
+    A new instance whose datastore does not answer yet (nothing listens on its port) starts anyway: static files
+    and the 503 page come within seconds, and once the datastore is there the instance serves pages without a
+    restart (its catalogue and reference data load then).
+    """
+    try:
+        emulators.find_firestore_emulator()
+    except emulators.MissingDependency as exc:
+        pytest.fail(str(exc))
+    port = emulators.free_port()
+    with contextlib.ExitStack() as stack:
+        app, server = start_app(tmp_path, f"127.0.0.1:{port}", stack)
+        emulators.wait_for_http(app.url + "/robots.txt", timeout=60, process=server)
+        response, seconds = app.get("/static/css/fahrplan.css")
+        assert response.status_code == 200 and seconds < FAST, app.explain(response)
+        response, seconds = app.get("/")
+        assert_unavailable(app, response)
+        assert seconds < FIRST_FAILURE, seconds
+        response, seconds = app.get("/json/measure/list")
+        assert_unavailable(app, response)
+
+        firestore = emulators.FirestoreEmulator(port=port, log_path=tmp_path / "firestore.log").start()
+        stack.callback(firestore.stop)
+        assert app.wait_for(measure_path(), 404, within=RECOVERY) < RECOVERY
+        assert app.wait_for("/", 200, within=RECOVERY) < RECOVERY
+        response, _ = app.get("/json/measure/list")
+        assert response.status_code == 200, app.explain(response)
