@@ -10,7 +10,7 @@ import datetime
 import os
 
 import translations
-from viur.core import conf, email, i18n, setup
+from viur.core import conf, email, i18n
 
 import fahrplan
 import fahrplan.languages
@@ -115,7 +115,8 @@ conf.fahrplan = fahrplan.FahrplanConfig(
 from viur.core import render  # noqa: E402
 
 import modules  # noqa: E402  # modules import skeletons, which need the configuration above
-from fahrplan.services import warmup  # noqa: E402
+from fahrplan.services import startup  # noqa: E402
 
-app = warmup.wrap(setup(modules, render))
-"""viur-core's app; App Engine's ``/_ah/warmup`` (see app.yaml) and the start of the process load the catalogue."""
+app = startup.setup(modules, render)
+"""viur-core's app, set up so that the instance starts even while the datastore is down (steps that need it wait);
+App Engine's ``/_ah/warmup`` (see app.yaml) and the start of the process load the catalogue."""

@@ -9,7 +9,7 @@ this folder (the test starts gunicorn with ``--chdir tests/fakehost``).
 
 import datetime
 
-from viur.core import conf, setup
+from viur.core import conf
 
 import fahrplan
 
@@ -66,5 +66,6 @@ conf.fahrplan = fahrplan.FahrplanConfig(
 from viur.core import render  # noqa: E402
 
 import modules  # noqa: E402  # modules import skeletons, which need the configuration above
+from fahrplan.services import startup  # noqa: E402
 
-app = setup(modules, render)
+app = startup.setup(modules, render)

@@ -200,7 +200,7 @@ def test_the_app_answers_while_the_datastore_is_down_and_recovers_without_a_rest
     assert response.status_code == 200, app.explain(response)
 
 
-def test_an_instance_started_while_the_datastore_is_down_answers_and_recovers(tmp_path):
+def test_an_instance_started_while_the_datastore_is_down_answers_and_recovers(tmp_path, monkeypatch):
     """
     A new instance whose datastore does not answer yet (nothing listens on its port) starts anyway: static files
     and the 503 page come within seconds, and once the datastore is there the instance serves pages without a
@@ -228,3 +228,13 @@ def test_an_instance_started_while_the_datastore_is_down_answers_and_recovers(tm
         assert app.wait_for("/", 200, within=RECOVERY) < RECOVERY
         response, _ = app.get("/json/measure/list")
         assert response.status_code == 200, app.explain(response)
+
+        # viur-core's start-up steps that needed the datastore ran once it answered: the key that signs file URLs
+        # is stored, and the first admin user exists (viur-core's startup task on an empty database).
+        monkeypatch.setenv("DATASTORE_EMULATOR_HOST", firestore.host)
+        client = datastore.Client(project=PROJECT_ID)
+        started = time.monotonic()
+        while not (client.get(client.key("viur-conf", "viur-conf")) and list(client.query(kind="user").fetch(1))):
+            assert time.monotonic() - started < 20, tail(app.log)
+            time.sleep(0.5)
+        assert "done now that the datastore answers" in app.log.read_text()

@@ -306,6 +306,9 @@ def test_the_http_transport_gets_the_same_deadline(stack, tmp_path, monkeypatch)
     with emulators.FirestoreEmulator(log_path=tmp_path / "firestore.log") as paused:
         monkeypatch.setenv("DATASTORE_EMULATOR_HOST", paused.host)
         client = google_datastore.Client(project="fahrplan-test", _use_grpc=False)
+        # Pinned: once viur-core's App Engine middleware is loaded, a test process's environment is request-local,
+        # and the client may have read the suite's own emulator from it instead.
+        client._base_url = f"http://{paused.host}"
         datastore.install(client)
         key = client.key("outage-probe", 1)
         assert client.get(key) is None  # the emulator's first answer over HTTP may take a few seconds
