@@ -642,14 +642,19 @@ def bench_writers(size: str, port: int, env: dict[str, str], folder: Path, write
         while time.monotonic() < deadline:
             begin = time.perf_counter()
             try:
-                form = own.post(f"{base}/vi/measure/edit/{key}", timeout=120).json()["values"]
-                skey = own.get(f"{base}/vi/skey", timeout=60).json()
-                answer = own.post(
-                    f"{base}/vi/measure/edit/{key}",
-                    data={"summary": f"Bench {saves}", "version": form.get("version"), "skey": skey},
-                    timeout=120,
-                )
-                outcome = answer.json().get("action") if answer.status_code == 200 else f"HTTP {answer.status_code}"
+                loaded = own.post(f"{base}/vi/measure/edit/{key}", timeout=120)
+                if loaded.status_code != 200:
+                    outcome = f"form HTTP {loaded.status_code}"
+                else:
+                    form = loaded.json()["values"]
+                    skey = own.get(f"{base}/vi/skey", timeout=60).json()
+                    answer = own.post(
+                        f"{base}/vi/measure/edit/{key}",
+                        data={"summary": f"Bench {saves}", "version": form.get("version"), "skey": skey},
+                        timeout=120,
+                    )
+                    status = answer.status_code
+                    outcome = answer.json().get("action") if status == 200 else f"save HTTP {status}"
             except (OSError, ValueError, KeyError) as exc:
                 outcome = type(exc).__name__
             latencies.append(time.perf_counter() - begin)
