@@ -428,10 +428,10 @@ def start_nginx(folder: Path, pages: dict[str, bytes]) -> tuple[subprocess.Popen
 #
 
 
-def generate(env: dict[str, str], size: str, log: Path) -> dict:
-    """Write the workload ``size`` into the emulator (in a subprocess in the app's environment)."""
+def run_subcommand(env: dict[str, str], arguments: list[str], log: Path, what: str) -> dict:
+    """Run ``python -m tools.bench <arguments>`` in the app's environment; its last output line is JSON."""
     result = subprocess.run(
-        [sys.executable, "-m", "tools.bench", "--generate", size],
+        [sys.executable, "-m", "tools.bench", *arguments],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -441,8 +441,13 @@ def generate(env: dict[str, str], size: str, log: Path) -> dict:
     log.write_text(result.stdout + result.stderr)
     if result.returncode:
         sys.stderr.write(result.stderr[-3000:])
-        raise RuntimeError(f"generating workload {size} failed (code {result.returncode}); see {log}")
+        raise RuntimeError(f"{what} failed (code {result.returncode}); see {log}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def generate(env: dict[str, str], size: str, log: Path) -> dict:
+    """Write the workload ``size`` into the emulator (in a subprocess in the app's environment)."""
+    return run_subcommand(env, ["--generate", size], log, f"generating workload {size}")
 
 
 def published_measure_key(client: Client) -> str:
@@ -481,19 +486,7 @@ def first_answer(port: int, process: subprocess.Popen, path: str = "/", any_stat
 
 def catalogue_memory(env: dict[str, str], log: Path) -> dict:
     """The catalogue's memory and load time, measured in a process of its own (see :func:`catalogue_memory_here`)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.bench", "--catalogue-memory"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    log.write_text(result.stdout + result.stderr)
-    if result.returncode:
-        sys.stderr.write(result.stderr[-3000:])
-        raise RuntimeError(f"measuring the catalogue failed (code {result.returncode}); see {log}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_subcommand(env, ["--catalogue-memory"], log, "measuring the catalogue")
 
 
 def bench_size(
