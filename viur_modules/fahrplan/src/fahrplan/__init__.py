@@ -12,8 +12,11 @@ Importing this top-level package does not import viur-core, so that types and se
 importable in plain unit tests.
 """
 
+import importlib.metadata
+
 from .config import FahrplanConfig
 
 __all__ = ["FahrplanConfig", "__version__"]
 
-__version__ = "0.1.0"
+__version__ = importlib.metadata.version("fahrplan")
+"""The installed package's version (declared once, in ``pyproject.toml``)."""
