@@ -132,6 +132,34 @@ def test_a_new_instance_starts_from_the_snapshot_and_the_changes_since(site, mon
     assert entry["lead_department"] == {"key": key(site.dept_b), "name": "Amt B", "short_code": "B"}
 
 
+def test_the_snapshot_formats_decode_to_the_entries_a_reload_builds(site):
+    """The compact snapshot (shared word and reference tables) and the first format both give the same entries."""
+    import json
+
+    from fahrplan.services import catalogue
+
+    catalogue.catalogue()
+    entries = {item.key: item for item in catalogue.current().measures()}
+    assert entries
+    payload = json.loads(json.dumps(catalogue.encode_snapshot(entries.values())))  # as stored: through JSON
+    assert payload["format"] == catalogue.SNAPSHOT_FORMAT
+    decoded = catalogue.decode_snapshot(payload)
+    assert decoded == entries and {key: item.seq for key, item in decoded.items()} == {
+        key: item.seq for key, item in entries.items()
+    }
+
+    def first_format(item) -> list:  # [key, seq, data] with the data a change carries
+        data = {name: item[name] for name in catalogue.FIELDS}
+        data |= {name: item[name].isoformat() if item[name] else None for name in catalogue.DATES}
+        data |= {name: list(item[name]) for name in catalogue.WORDS}
+        data |= {name: [item[name][part] for part in ("key", "name", "short_code")] if item[name] else None
+                 for name in catalogue.REFS}  # fmt: skip
+        return [item.key, item.seq, data]
+
+    stored = json.loads(json.dumps([first_format(item) for item in entries.values()]))
+    assert catalogue.decode_snapshot(stored) == entries
+
+
 def test_entries_are_slim(site):
     """No embedded entities or keys: plain strings, numbers, dates and small shared dicts."""
     from fahrplan.services import catalogue

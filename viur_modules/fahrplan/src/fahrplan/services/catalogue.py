@@ -162,18 +162,52 @@ def entry(key: str, seq: int, data: t.Mapping[str, t.Any]) -> Entry:
     return Entry(sys.intern(key), seq, values)
 
 
-def encode(item: Entry) -> list:
-    """An entry as the snapshot stores it: ``[key, seq, data]``."""
-    data: dict[str, t.Any] = {name: item.get(name) for name in FIELDS}
-    for name in DATES:
-        value = item.get(name)
-        data[name] = value.isoformat() if value is not None else None
-    for name in WORDS:
-        data[name] = list(item.get(name) or ())
-    for name in REFS:
-        ref = item.get(name)
-        data[name] = [ref["key"], ref["name"], ref["short_code"]] if ref else None
-    return [item.key, item.seq, data]
+SNAPSHOT_FORMAT = 2
+"""The snapshot's layout: ``{"format": 2, "words": [...], "refs": [[key, name, short_code], ...], "rows": [...]}``,
+each row ``[key, seq, [FIELDS values], [DATES as ISO text], [[word numbers] per WORDS list], [ref number or -1 per
+REFS]]``. Every distinct word and reference is stored (and decoded) once: a new instance at L decodes it in about
+half the time of the first format (a list of ``[key, seq, data]`` with :func:`data_of`'s data), which is still
+read."""
+
+
+def encode_snapshot(entries: t.Iterable[Entry]) -> dict[str, t.Any]:
+    """The catalogue in :data:`SNAPSHOT_FORMAT`."""
+    words: dict[str, int] = {}
+    refs: dict[tuple, int] = {}
+    rows = []
+    for item in entries:
+        numbers = [[words.setdefault(word, len(words)) for word in item.get(name) or ()] for name in WORDS]
+        ref_numbers = []
+        for name in REFS:
+            ref = item.get(name)
+            ref_numbers.append(refs.setdefault((ref["key"], ref["name"], ref["short_code"]), len(refs)) if ref else -1)
+        dates = [value.isoformat() if (value := item.get(name)) is not None else None for name in DATES]
+        rows.append([item.key, item.seq, [item.get(name) for name in FIELDS], dates, numbers, ref_numbers])
+    return {"format": SNAPSHOT_FORMAT, "words": list(words), "refs": [list(ref) for ref in refs], "rows": rows}
+
+
+def decode_snapshot(payload: t.Any) -> dict[str, Entry]:
+    """The entries of a snapshot in :data:`SNAPSHOT_FORMAT`, or in the first format (a list of ``[key, seq, data]``)."""
+    entries: dict[str, Entry] = {}
+    if isinstance(payload, list):
+        for key, seq, data in payload:
+            item = entry(key, seq, data)
+            entries[item.key] = item
+        return entries
+    words = [sys.intern(word) for word in payload["words"]]
+    refs = [_ref(*ref) for ref in payload["refs"]]
+    parse = datetime.datetime.fromisoformat
+    for key, seq, values, dates, numbers, ref_numbers in payload["rows"]:
+        data = dict(zip(FIELDS, values, strict=True))
+        for name, value in zip(DATES, dates, strict=True):
+            data[name] = parse(value) if value else None
+        for name, indexes in zip(WORDS, numbers, strict=True):
+            data[name] = tuple([words[index] for index in indexes])
+        for name, index in zip(REFS, ref_numbers, strict=True):
+            data[name] = refs[index] if index >= 0 else None
+        key = sys.intern(key)
+        entries[key] = Entry(key, seq, data)
+    return entries
 
 
 def apply_changes(entries: dict[str, Entry], changes: t.Iterable[t.Mapping[str, t.Any]]) -> int:
@@ -284,11 +318,7 @@ def _from_snapshot(head: t.Any) -> tuple[dict[str, Entry], datetime.datetime] | 
     if len(found) != len(names):
         return None
     blob = b"".join(bytes(found[db.Key(SNAPSHOT_KIND, name)]["data"]) for name in names)
-    entries = {}
-    for key, seq, data in json.loads(zlib.decompress(blob)) if blob else []:
-        item = entry(key, seq, data)
-        entries[item.key] = item
-    return entries, head["covers"]
+    return (decode_snapshot(json.loads(zlib.decompress(blob))) if blob else {}), head["covers"]
 
 
 def _from_measures() -> tuple[dict[str, Entry], datetime.datetime]:
@@ -415,7 +445,7 @@ def write_snapshot() -> int:
     and delete the previous chunks. Returns the number of chunks.
     """
     state = load_entries()
-    payload = json.dumps([encode(item) for item in state.entries.values()], separators=(",", ":"))
+    payload = json.dumps(encode_snapshot(state.entries.values()), separators=(",", ":"))
     blob = zlib.compress(payload.encode(), 6)
     prefix = f"{int(time.time() * 1000)}"
     names = []
