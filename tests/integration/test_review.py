@@ -169,6 +169,26 @@ def test_a_new_milestone_of_a_published_measure_waits_and_is_created_on_accept(w
     assert created and created["is_public"] is True
 
 
+def test_a_clone_into_a_published_measure_waits_like_an_add(world):
+    branch = fresh_branch(world)
+    before = rm.count("milestone")
+    payload = {
+        "measure": rm.urlsafe(branch.measure),
+        "name": "Geklontes Zwischenziel",
+        "planned_date": "2031-06-01",
+        "state": "open",
+        "weight": "1",
+    }
+    status, body = world.sessions["editor_a"].post_json(
+        f"/json/milestone/clone/{rm.urlsafe(branch.milestone)}", payload
+    )
+    assert status == 200 and body["action"] == "clone" and body.get("pending_revision"), (status, body)
+    assert rm.count("milestone") == before
+    status, answer = decide(world, body["pending_revision"], ACCEPT)
+    assert status == 200 and answer["action"] == "editSuccess", (status, answer)
+    assert rm.count("milestone") == before + 1
+
+
 def test_readings_go_live_at_once(world):
     branch = fresh_branch(world)
     before = rm.count("reading")

@@ -111,6 +111,15 @@ class RoadmapList(List):
         except PendingRevision as pending:
             return with_message(self.render.add(pending.skel), PENDING_REASON, pending.message, pending.revision_key)
 
+    @exposed
+    def clone(self, *args, **kwargs) -> t.Any:
+        """viur-core's clone; an editor's clone into a published measure becomes a pending revision (as an add)."""
+        try:
+            return super().clone(*args, **kwargs)
+        except PendingRevision as pending:
+            answer = self.render.edit(pending.skel, action="clone")
+            return with_message(answer, PENDING_REASON, pending.message, pending.revision_key)
+
     def department_of(self, skel: SkeletonInstance) -> t.Any:
         """Key of the department that leads this entry (None: no department; only root/ciio may change it)."""
         return None
@@ -135,6 +144,8 @@ class RoadmapList(List):
 
     def onClone(self, skel: SkeletonInstance, src_skel: SkeletonInstance) -> None:
         self.check_change(skel, stored_publication=None)  # a clone is a new entry
+        if self.parent_is_public(skel):
+            self.hold_for_review(skel, stored=None)
         super().onClone(skel, src_skel=src_skel)
 
     def onEdit(self, skel: SkeletonInstance) -> None:
