@@ -13,7 +13,7 @@ import typing as t
 
 from . import kpi as method
 from . import rollup
-from .rollup import dest_key, local_date, local_midnight
+from .rollup import dest_key, local_date, local_midnight, stored_json
 
 
 def _db():
@@ -104,7 +104,7 @@ def refresh(
         entity = db.get(kpi_key)
         if entity is None:
             return
-        series = _loads(entity.get("series")) or []
+        series = stored_json(entity.get("series")) or []
         if remove is not None:
             series = method.remove_reading(series, remove.to_legacy_urlsafe().decode())
         if add is not None:
@@ -139,7 +139,3 @@ def rerate_all(today: datetime.date | None = None) -> int:
         refresh(found.key, today=today)
         count += 1
     return count
-
-
-def _loads(value: t.Any) -> t.Any:
-    return json.loads(value) if isinstance(value, (str, bytes)) else value

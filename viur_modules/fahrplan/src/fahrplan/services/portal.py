@@ -21,7 +21,6 @@ import dataclasses
 import datetime
 import functools
 import html
-import json
 import logging
 import threading
 import time
@@ -79,12 +78,8 @@ def _s(value: t.Any) -> str:
 
 
 def _loads(value: t.Any) -> t.Any:
-    if isinstance(value, str | bytes):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
+    """A stored JSON value; None for text that is not JSON (a page never fails over one damaged field)."""
+    return rollup.stored_json(value, invalid=None)
 
 
 def _dest(value: t.Any) -> dict | None:

@@ -156,7 +156,7 @@ def search_words(*texts: t.Any) -> list[str]:
 def indexes(entity: t.Mapping[str, t.Any], contribution: t.Mapping[str, t.Any] | None) -> dict[str, list[str]]:
     """The flat list properties a measure keeps for the portal's filters and search (derived on write)."""
     principles = {
-        name: _loads(entity.get(name)) if isinstance(entity.get(name), str) else entity.get(name)
+        name: stored_json(entity.get(name)) if isinstance(entity.get(name), str) else entity.get(name)
         for name in (f"principle_{p.value}" for p in Principle)
     }
     return {
@@ -245,10 +245,22 @@ def by_key(entities: t.Iterable[t.Any]) -> dict:
     return {entity.key: entity for entity in entities if entity is not None}
 
 
-def _loads(value: t.Any) -> t.Any:
-    if isinstance(value, (str, bytes)):
+_RAISE: t.Any = object()
+
+
+def stored_json(value: t.Any, invalid: t.Any = _RAISE) -> t.Any:
+    """
+    A JSON value as a raw entity holds it: a JsonBone's text (decoded here) or a value decoded already. Text that is
+    not JSON raises ``ValueError``, or gives ``invalid`` when one is passed.
+    """
+    if not isinstance(value, str | bytes):
+        return value
+    try:
         return json.loads(value)
-    return value
+    except ValueError:
+        if invalid is _RAISE:
+            raise
+        return invalid
 
 
 def _target_key(target: str):
@@ -374,7 +386,7 @@ def stored_targets(entity: t.Mapping[str, t.Any]) -> dict[str, float] | None:
     A refresh for the passing of time uses them instead of reading the goals in its transaction (the folds write
     the sums onto the goals). Factors stay right: a change of a goal refreshes its measures in full.
     """
-    old = _loads(entity.get("rollup"))
+    old = stored_json(entity.get("rollup"))
     if not old or entity.get("rollup_pending") or "targets" not in old:
         return None
     names = {_target_name(key) for key in [*dest_keys(entity.get("goals")), *dest_keys(entity.get("programme"))]}
@@ -455,7 +467,7 @@ def _refresh_txn(
     goals = by_key(db.get(goal_keys)) if goal_keys else {}
     derived = derive(entity, milestones, today)
     new = contribution(entity, derived, goals, targets)
-    old = _loads(entity.get("rollup"))
+    old = stored_json(entity.get("rollup"))
     seq = int(entity.get("rollup_seq") or 0)
     if new != old:
         seq += 1
@@ -507,7 +519,7 @@ def remove_measure(measure_key) -> None:
         entity = db.get(measure_key)
         if entity is None:
             return
-        old = _loads(entity.get("rollup"))
+        old = stored_json(entity.get("rollup"))
         seq = int(entity.get("rollup_seq") or 0) + 1
         sums.record(measure_key, seq, old, None)
         entity["rollup"] = json.dumps(None)
@@ -592,7 +604,7 @@ def stats() -> dict:
     """The whole roadmap's sums (both scopes), as kept up to date on write."""
     db = _db()
     entity = db.get(db.Key(STATS_KIND, STATS_NAME))
-    return _loads(entity.get("rollup")) if entity else apply_contribution(None, None, 1, 1)
+    return stored_json(entity.get("rollup")) if entity else apply_contribution(None, None, 1, 1)
 
 
 def recompute_all(today: datetime.date | None = None, holder: str = "recompute") -> int:

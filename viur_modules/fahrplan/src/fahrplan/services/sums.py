@@ -219,7 +219,7 @@ def _apply(total: t.Mapping[str, dict | None], replace: bool = False) -> None:
             if key.kind != rollup.STATS_KIND:
                 continue  # the goal or programme was deleted meanwhile
             entity = db.Entity(key)
-        value = sums if replace else add_sums(rollup._loads(entity.get("rollup")), sums)
+        value = sums if replace else add_sums(rollup.stored_json(entity.get("rollup")), sums)
         if is_empty(value):
             value = None  # no measure counts for it (as after a rebuild)
         entity["rollup"] = json.dumps(value)
@@ -305,7 +305,7 @@ def rebuild(holder: str, attempts: int = 5) -> bool:
             for kind in ("goal", "programme"):
                 targets |= {rollup._target_name(found.key) for found in db.Query(kind).iter(keys_only=True)}
             for measure in db.Query("measure").iter():
-                contribution = rollup._loads(measure.get("rollup"))
+                contribution = rollup.stored_json(measure.get("rollup"))
                 seen[measure.key.to_legacy_urlsafe().decode()] = (int(measure.get("rollup_seq") or 0), contribution)
                 for target, sums in change_of_sums(None, contribution).items():
                     totals[target] = add_sums(totals.get(target), sums)
