@@ -43,6 +43,9 @@ def start(tmp_dir: Path) -> Stack:
     sys.path.insert(0, str(emulators.DEPLOY))
     import main  # deploy/main.py
 
+    from fahrplan.services import warmup
+
+    warmup.wait()  # the app's background warm-up must not load data of a database the tests reset next
     _stack = Stack(firestore=firestore, storage=storage, env=env, app=main.app)
     return _stack
 

@@ -51,6 +51,16 @@ def start() -> threading.Thread:
         except Exception:  # the first page view loads again
             logging.exception("background warm-up failed")
 
-    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    global _background
+    thread = _background = threading.Thread(target=run, name="warm-up", daemon=True)
     thread.start()
     return thread
+
+
+_background: threading.Thread | None = None
+
+
+def wait(timeout: float = 60.0) -> None:
+    """Wait for the background warm-up to end (tests that reset the database must not race it)."""
+    if _background is not None:
+        _background.join(timeout)
