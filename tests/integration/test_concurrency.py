@@ -365,7 +365,7 @@ def test_a_concurrent_fuzz_run_never_fails_with_500_and_leaves_every_roll_up_equ
         return work
 
     outcomes = [outcome for results in in_parallel([staff(seed) for seed in range(6)]) for outcome in results]
-    unclean = [(status, str(body)[:300]) for status, body in outcomes if status not in CLEAN_STATUSES]
+    unclean = [(status, str(body)[-2500:]) for status, body in outcomes if status not in CLEAN_STATUSES]
     assert not unclean, f"{len(unclean)} of {len(outcomes)} answers were not clean: {unclean[:3]}"
     saved = [
         body
@@ -374,3 +374,44 @@ def test_a_concurrent_fuzz_run_never_fails_with_500_and_leaves_every_roll_up_equ
     ]
     assert len(saved) > 30, f"only {len(saved)} of {len(outcomes)} saves went through: the run tested nothing"
     assert_rollups_equal_a_recompute()
+
+
+@pytest.mark.parametrize("action", ["add", "edit", "delete"])
+def test_a_write_whose_every_transaction_collided_is_a_409_not_a_500(roadmap, stack, monkeypatch, action):
+    """Under load a write can collide on every attempt (nothing is written): add, edit and delete answer 409."""
+    from viur.core import db
+    from viur.core.skeleton import skeleton as skeleton_module
+
+    r = roadmap
+    key = rm.urlsafe(r.a.milestone)
+    before, count = rm.stored(r.a.milestone), rm.count("milestone")
+    session = rm.session(stack.app, "ciio")
+    skey_first = {
+        "add": "/vi/milestone/add",
+        "edit": f"/vi/milestone/edit/{key}",
+        "delete": f"/vi/milestone/delete/{key}",
+    }
+    values = {
+        "add": {
+            "measure": rm.urlsafe(r.a.measure),
+            "name": "Kollision",
+            "planned_date": "2031-01-01",
+            "state": "open",
+            "weight": "1",
+        },
+        "edit": {"name": "Kollision"},
+        "delete": {},
+    }[action]
+    real = db.run_in_transaction
+
+    def collided(callee, *args, **kwargs):
+        if getattr(callee, "__name__", "").startswith(("__txn_write", "__txn_delete", "_Skeleton__txn")):
+            raise RuntimeError("Maximum transaction retries exceeded")
+        return real(callee, *args, **kwargs)
+
+    monkeypatch.setattr(skeleton_module.db, "run_in_transaction", collided)
+    status, body = session.post_json(skey_first[action], values)
+    monkeypatch.undo()
+    assert status == 409, (status, str(body)[:500])
+    assert "nicht gespeichert" in str(body)
+    assert rm.stored(r.a.milestone) == before and rm.count("milestone") == count

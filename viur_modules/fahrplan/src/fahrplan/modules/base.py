@@ -1,5 +1,6 @@
 """The base of the roadmap modules: row-level rights and public visibility for every render."""
 
+import contextlib
 import json
 import typing as t
 
@@ -87,27 +88,24 @@ class RoadmapList(List):
         viur-core's edit, with the refusal of a save over a newer version (see
         :class:`fahrplan.skeletons.common.VersionBone`) as the ViUR admin shows it: the form comes back with the
         error, plus ``reason`` and ``descr``, which the admin shows as a message. A conflict found only inside the
-        write's transaction (a save in the same instant) is answered 409. (viur-core's edit checks the skey.)
+        write's transaction (a save in the same instant) is answered 409. (viur-core's edit checks the skey.) An
+        editor's save of a published entry becomes a pending revision (see :meth:`hold_for_review`).
         """
         if args:
             kwargs.pop("key", None)  # the entry is the one in the URL; a form field "key" changes nothing
         try:
-            result = super().edit(*args, **kwargs)
+            with conflicts_answered():
+                result = super().edit(*args, **kwargs)
         except PendingRevision as pending:
             return with_message(self.render.edit(pending.skel), PENDING_REASON, pending.message, pending.revision_key)
-        except ChangedMeanwhile as conflict:
-            raise Conflict(conflict.message) from conflict
-        except RuntimeError as exc:  # every attempt of the write's transaction collided: nothing was written
-            if str(exc) != TRANSACTION_GAVE_UP:
-                raise
-            raise Conflict(BUSY) from exc
         return with_conflict_message(result)
 
     @exposed
     def add(self, *args, **kwargs) -> t.Any:
         """viur-core's add; an editor's new entry under a published measure becomes a pending revision."""
         try:
-            return super().add(*args, **kwargs)
+            with conflicts_answered():
+                return super().add(*args, **kwargs)
         except PendingRevision as pending:
             return with_message(self.render.add(pending.skel), PENDING_REASON, pending.message, pending.revision_key)
 
@@ -115,10 +113,17 @@ class RoadmapList(List):
     def clone(self, *args, **kwargs) -> t.Any:
         """viur-core's clone; an editor's clone into a published measure becomes a pending revision (as an add)."""
         try:
-            return super().clone(*args, **kwargs)
+            with conflicts_answered():
+                return super().clone(*args, **kwargs)
         except PendingRevision as pending:
             answer = self.render.edit(pending.skel, action="clone")
             return with_message(answer, PENDING_REASON, pending.message, pending.revision_key)
+
+    @exposed
+    def delete(self, *args, **kwargs) -> t.Any:
+        """viur-core's delete; a deletion whose transaction collided every time is answered 409, not 500."""
+        with conflicts_answered():
+            return super().delete(*args, **kwargs)
 
     def department_of(self, skel: SkeletonInstance) -> t.Any:
         """Key of the department that leads this entry (None: no department; only root/ciio may change it)."""
@@ -257,6 +262,22 @@ BUSY = (
 
 
 PENDING_REASON = "Zur Freigabe vorgelegt"
+
+
+@contextlib.contextmanager
+def conflicts_answered() -> t.Iterator[None]:
+    """
+    A write refused for its version, or whose every transaction attempt collided with other writes (nothing was
+    written), is answered 409 with a message, never 500.
+    """
+    try:
+        yield
+    except ChangedMeanwhile as conflict:
+        raise Conflict(conflict.message) from conflict
+    except RuntimeError as exc:
+        if str(exc) != TRANSACTION_GAVE_UP:
+            raise
+        raise Conflict(BUSY) from exc
 
 
 def with_message(result: t.Any, reason: str, descr: str, revision_key: t.Any = None) -> t.Any:
