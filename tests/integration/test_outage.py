@@ -304,11 +304,21 @@ def test_the_http_transport_gets_the_same_deadline(stack, tmp_path, monkeypatch)
     from tools import emulators
 
     with emulators.FirestoreEmulator(log_path=tmp_path / "firestore.log") as paused:
-        monkeypatch.setenv("DATASTORE_EMULATOR_HOST", paused.host)
-        client = google_datastore.Client(project="fahrplan-test", _use_grpc=False)
-        # Pinned: once viur-core's App Engine middleware is loaded, a test process's environment is request-local,
-        # and the client may have read the suite's own emulator from it instead.
-        client._base_url = f"http://{paused.host}"
+        from google.api_core.client_options import ClientOptions
+        from google.auth.credentials import AnonymousCredentials
+
+        # The paused emulator is named explicitly, not through DATASTORE_EMULATOR_HOST: once viur-core's App Engine
+        # middleware is loaded, a test process's environment is request-local, and a client built from it may
+        # talk to the suite's own emulator instead (which never pauses).
+        monkeypatch.delenv("DATASTORE_EMULATOR_HOST", raising=False)
+        client = google_datastore.Client(
+            project="fahrplan-test",
+            _use_grpc=False,
+            credentials=AnonymousCredentials(),
+            client_options=ClientOptions(api_endpoint=f"http://{paused.host}"),
+        )
+        monkeypatch.undo()  # the suite's own environment again
+        assert paused.host in client._base_url, client._base_url
         datastore.install(client)
         key = client.key("outage-probe", 1)
         assert client.get(key) is None  # the emulator's first answer over HTTP may take a few seconds
