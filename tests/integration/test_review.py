@@ -30,6 +30,11 @@ def revisions_added_to(measure_key) -> list[dict]:
     return sorted(entries, key=lambda entry: entry["creationdate"])
 
 
+def milestone_form(measure, name: str) -> dict[str, str]:
+    """The admin's form values of a new milestone of ``measure``."""
+    return {"measure": rm.urlsafe(measure), "name": name, "planned_date": "2031-01-01", "state": "open", "weight": "1"}
+
+
 def fresh_branch(world) -> rm.Branch:
     r = world.roadmap
     return rm.add_branch(r.dept_a, r.programme, r.subgoal)
@@ -148,13 +153,7 @@ def test_a_city_chooses_the_fields_that_go_live(world, monkeypatch):
 def test_a_new_milestone_of_a_published_measure_waits_and_is_created_on_accept(world):
     branch = fresh_branch(world)
     before = rm.count("milestone")
-    payload = {
-        "measure": rm.urlsafe(branch.measure),
-        "name": "Vorgeschlagenes Zwischenziel",
-        "planned_date": "2031-01-01",
-        "state": "open",
-        "weight": "1",
-    }
+    payload = milestone_form(branch.measure, "Vorgeschlagenes Zwischenziel")
     status, body = world.sessions["editor_a"].post_json("/json/milestone/add", payload)
     assert status == 200 and body["action"] == "add" and body.get("pending_revision"), body
     assert rm.count("milestone") == before
@@ -172,13 +171,7 @@ def test_a_new_milestone_of_a_published_measure_waits_and_is_created_on_accept(w
 def test_a_clone_into_a_published_measure_waits_like_an_add(world):
     branch = fresh_branch(world)
     before = rm.count("milestone")
-    payload = {
-        "measure": rm.urlsafe(branch.measure),
-        "name": "Geklontes Zwischenziel",
-        "planned_date": "2031-06-01",
-        "state": "open",
-        "weight": "1",
-    }
+    payload = milestone_form(branch.measure, "Geklontes Zwischenziel")
     status, body = world.sessions["editor_a"].post_json(
         f"/json/milestone/clone/{rm.urlsafe(branch.milestone)}", payload
     )
