@@ -26,7 +26,7 @@ class RoadmapList(List):
     public_bone: str = "publication"
     """The bone that makes an entry public, when it holds :attr:`public_value`."""
 
-    public_value: t.Any = "published"
+    public_value: t.Any = publication.PUBLISHED
 
     internal_bones: tuple[str, ...] = ()
     """Bones only users with the module's view right see (stripped from every render for the others)."""
@@ -212,15 +212,15 @@ class RoadmapList(List):
             raise errors.Forbidden("Sie dürfen nur Einträge Ihres eigenen Amtes bearbeiten.")
         if (
             "publication" in skel
-            and skel["publication"] == "published"
-            and stored_publication != "published"
+            and publication.is_published(skel)
+            and stored_publication != publication.PUBLISHED
             and not rights.can_publish(user)
         ):
             raise errors.Forbidden("Veröffentlichen darf nur das CIIO-Büro; bitte zur Prüfung einreichen.")
         if (
             "publication" in skel
-            and stored_publication == "published"
-            and skel["publication"] != "published"
+            and stored_publication == publication.PUBLISHED
+            and not publication.is_published(skel)
             and not rights.can_publish(user)
         ):
             raise errors.Forbidden("Veröffentlichte Einträge zieht nur das CIIO-Büro zurück.")
@@ -236,8 +236,7 @@ def measure_department(measure_key: t.Any) -> t.Any:
 
 def measure_is_published(measure_key: t.Any) -> bool:
     """Whether a stored measure is published (its milestones and KPIs are public with it)."""
-    entity = db.get(measure_key) if measure_key else None
-    return bool(entity) and entity.get("publication") == "published"
+    return publication.is_published(db.get(measure_key) if measure_key else None)
 
 
 def relation_key(skel: SkeletonInstance, bone: str) -> t.Any:

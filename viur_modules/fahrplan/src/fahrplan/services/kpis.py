@@ -12,7 +12,7 @@ import json
 import typing as t
 
 from . import kpi as method
-from . import rollup
+from . import publication, rollup
 from .rollup import dest_key, local_date, local_midnight, stored_json
 
 
@@ -30,7 +30,7 @@ def is_public(kpi_key) -> bool:
         return False
     parent = dest_key(entity.get("measure")) or dest_key(entity.get("goal"))
     parent_entity = db.get(parent) if parent else None
-    return bool(parent_entity) and parent_entity.get("publication") == "published"
+    return publication.is_published(parent_entity)
 
 
 def stored_measure_of_kpi(kpi_key):

@@ -18,6 +18,16 @@ PUBLICATION_KINDS = frozenset({"goal", "programme"})
 PUBLISHED = PublicationState.PUBLISHED.value
 
 
+def is_published(entry: t.Any) -> bool:
+    """Whether a stored entity or a skeleton (or None) is published."""
+    if entry is None:
+        return False
+    try:
+        return entry["publication"] == PUBLISHED
+    except KeyError:
+        return False
+
+
 def dest_key(value: t.Any) -> t.Any:
     """The key a relational bone value of a skeleton points to (or None)."""
     dest = value.get("dest") if value else None

@@ -5,6 +5,7 @@ from viur.core.bones import JsonBone, SelectBone, StringBone, TextBone
 from viur.core.skeleton import Skeleton, SkeletonInstance
 
 from ..services import goals
+from ..types import PublicationState
 from .common import (
     NumberBone,
     RelationBone,
@@ -86,7 +87,7 @@ class GoalAbstractSkel(Skeleton):
         defaultValue=0,
     )
 
-    publication = publication_bone(defaultValue="published")
+    publication = publication_bone(defaultValue=PublicationState.PUBLISHED.value)
 
     progress = NumberBone(
         descr=i18n.translate("fahrplan.bone.progress", "Fortschritt (%)"),

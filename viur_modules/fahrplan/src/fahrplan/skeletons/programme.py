@@ -5,6 +5,7 @@ from viur.core.bones import JsonBone, StringBone
 from viur.core.bones.base import UniqueLockMethod, UniqueValue
 from viur.core.skeleton import Skeleton
 
+from ..types import PublicationState
 from .common import NumberBone, RichTextBone, VersionBone, publication_bone, url_bone
 
 
@@ -39,7 +40,7 @@ class ProgrammeAbstractSkel(Skeleton):
         defaultValue=0,
     )
 
-    publication = publication_bone(defaultValue="published")
+    publication = publication_bone(defaultValue=PublicationState.PUBLISHED.value)
 
     progress = NumberBone(
         descr=i18n.translate("fahrplan.bone.progress", "Fortschritt (%)"),

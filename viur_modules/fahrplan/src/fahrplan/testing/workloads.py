@@ -275,7 +275,7 @@ class _Workload:
             measure["rollup_pending"] = False
             # the catalogue's bookkeeping as after a first write; the snapshot written at the end lists them
             measure["catalogue_seq"] = 0
-            measure["catalogue_listed"] = measure.get("publication") == "published"
+            measure["catalogue_listed"] = measure.get("publication") == PublicationState.PUBLISHED.value
             self.pending.append(_change(measure.key, contribution))  # not a skeleton's kind: no locks, no relations
             kpi, readings = self.kpi(factory, next(kpi_keys), reading_keys, measure, public)
             measure["child_keys"] = rollup.child_keys(milestones, [kpi])
