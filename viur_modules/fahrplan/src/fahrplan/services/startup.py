@@ -167,4 +167,6 @@ def setup(modules: t.Any, render: t.Any, preload: bool = True) -> t.Callable:
     _guard_startup_tasks()
     _guard_translation_sources()
     _load_file_hmac_key()
-    return warmup.wrap(viur_setup(modules, render), preload=preload)
+    if preload:  # the catalogue's round trips and decompression overlap viur-core's setup (the first page needs it)
+        warmup.start()
+    return warmup.wrap(viur_setup(modules, render), preload=False)
