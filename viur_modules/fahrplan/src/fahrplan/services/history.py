@@ -124,14 +124,19 @@ def public_snapshots(*skels: t.Any) -> list[dict[str, str] | None]:
     return [snapshot(skel, hidden)[0] if skel is not None else None for skel in skels]
 
 
+def user_name(user: t.Any) -> str:
+    """How the history (and the review) names a user: ``First Last (login)``, or the login; ``System`` for none."""
+    if not user:
+        return "System"
+    full = " ".join(filter(None, (user["firstname"], user["lastname"])))
+    return f"{full} ({user['name']})" if full else str(user["name"])
+
+
 def _current_user() -> tuple[t.Any, str]:
     from viur.core import current
 
     user = current.user.get()
-    if not user:
-        return None, "System"
-    full = " ".join(filter(None, (user["firstname"], user["lastname"])))
-    return user["key"], f"{full} ({user['name']})" if full else str(user["name"])
+    return (user["key"] if user else None), user_name(user)
 
 
 def _measure_of(skel: t.Any, kind: str):

@@ -50,11 +50,8 @@ def form_values(data: t.Mapping[str, t.Any], bones: t.Iterable[str] | None) -> d
 
 
 def user_ref(user: t.Any) -> tuple[str, str]:
-    """The urlsafe key and the displayed name of ``user`` (as the history names people)."""
-    if not user:
-        return "", "System"
-    full = " ".join(filter(None, (user["firstname"], user["lastname"])))
-    return user["key"].to_legacy_urlsafe().decode(), f"{full} ({user['name']})" if full else str(user["name"])
+    """The urlsafe key and the displayed name of ``user`` (named as the history names people)."""
+    return (user["key"].to_legacy_urlsafe().decode() if user else ""), history.user_name(user)
 
 
 def urlsafe(key: t.Any) -> str:
