@@ -196,6 +196,47 @@ def test_concurrent_milestone_writes_leave_the_measure_at_its_milestones_progres
     assert_rollups_equal_a_recompute()
 
 
+def move(milestone, measure) -> None:
+    """Move a milestone to another measure through its skeleton (as the admin does)."""
+    from viur.core import skeleton
+
+    skel = skeleton.skeletonByKind("milestone")()
+    assert skel.read(milestone)
+    assert skel.setBoneValue("measure", measure)
+    skel["change_reason"] = "umgezogen"
+    skel.write()
+
+
+def test_saves_find_a_measures_children_by_key_never_by_a_query_over_their_kinds(roadmap, stack):
+    """
+    A save's cost must not grow with the database: the refresh finds a measure's milestones and KPIs by the
+    keys the measure keeps (``child_keys``), because a query over the milestone or KPI kind scans the kind on
+    the emulator (seconds per save at workload L, so the writers' bench row got nothing but 503s). Adding,
+    moving and deleting children still leaves the kept keys and every roll-up exactly right.
+    """
+    from tests.support.roundtrips import record_queries
+
+    r = roadmap
+    measure = rm.add_measure(r.dept_a, r.programme, r.subgoal)
+    other = rm.add_measure(r.dept_a, r.programme, r.subgoal)
+    with record_queries() as kinds:
+        first = rm.add_milestone(measure, weight=2, state="done", actual_date=rm.PAST)
+        second = rm.add_milestone(measure, weight=1)
+        kpi = rm.add_kpi(measure)
+        rm.update(second, state="done", actual_date=rm.PAST, change_reason="erledigt")
+        rm.update(measure, summary="Neu")
+        rm.remove(first)
+        moved = rm.add_milestone(measure, weight=3)
+        move(moved, other)
+    children_queries = [kind for kind in kinds if kind in ("milestone", "kpi")]
+    assert children_queries == []
+    assert set(rm.stored(measure)["child_keys"]) == {rm.urlsafe(second), rm.urlsafe(kpi)}
+    assert rm.stored(other)["child_keys"] == [rm.urlsafe(moved)]
+    assert rm.stored(measure)["progress"] == 100.0
+    assert_rollups_equal_a_recompute()
+    assert set(rm.stored(measure)["child_keys"]) == {rm.urlsafe(second), rm.urlsafe(kpi)}
+
+
 def test_recompute_started_twice_counts_every_measure_once_and_reports_progress(roadmap, stack):
     """Two overlapping recompute requests: both are answered with the job's progress URL; nothing is double-counted."""
     from fahrplan.services import rollup

@@ -37,3 +37,28 @@ def count_round_trips():
     finally:
         for module, name, original in patched:
             setattr(module, name, original)
+
+
+@contextlib.contextmanager
+def record_queries():
+    """Record the kind of every datastore query run inside the block (kindless queries as None)."""
+    from viur.core.db import query as query_module
+    from viur.core.db import transport
+
+    kinds: list[str | None] = []
+    originals = {module: module.run_single_filter for module in (transport, query_module)}
+
+    def recording(original):
+        def run(query, *args, **kwargs):
+            kinds.append(query.kind)
+            return original(query, *args, **kwargs)
+
+        return run
+
+    for module, original in originals.items():
+        module.run_single_filter = recording(original)
+    try:
+        yield kinds
+    finally:
+        for module, original in originals.items():
+            module.run_single_filter = original

@@ -55,7 +55,7 @@ def recompute_chunk(job: str, cursor: str | None) -> None:
         query.setCursor(cursor)
     found = query.run(limit=RECOMPUTE_CHUNK, keys_only=True)
     for entity in found:
-        rollup.refresh_measure(getattr(entity, "key", entity))
+        rollup.refresh_measure(getattr(entity, "key", entity), rescan=True)
         history.rebuild_recent(getattr(entity, "key", entity))  # measures stored before it was kept
     if not jobs.advance(RECOMPUTE, job, len(found)):
         return  # replaced by a newer start (after its lease ran out)

@@ -353,7 +353,7 @@ class _Loader:
             for index, row in enumerate(rows, start=1)
         ]
         if self.write_raw("milestone", items):
-            rollup.refresh_measure(measure_key, self.today)
+            rollup.refresh_measure(measure_key, self.today, rescan=True)  # children written without a skeleton
 
     def write_readings(self, kpi_key: t.Any, ident: str, readings: list[tuple[datetime.date, float]]) -> None:
         """A KPI's readings in one batch, then its series and rating once (``kpis.refresh``)."""

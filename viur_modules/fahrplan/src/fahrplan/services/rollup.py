@@ -28,6 +28,7 @@ import datetime
 import json
 import logging
 import re
+import threading
 import time
 import typing as t
 import zoneinfo
@@ -403,11 +404,20 @@ def refresh_measure(
     attempt: int = 0,
     *,
     dates_only: bool = False,
+    child=None,
+    rescan: bool = False,
 ) -> dict | None:
     """
     Recompute a measure's derived fields and move its contribution in all roll-ups; safe to call any number of
     times, from any number of threads. Never raises for contention: a write is never answered with an error
     after its data was stored (the refresh is retried in a deferred task, and the hourly sweep catches up).
+
+    The measure's milestones and KPIs are found by the keys it keeps (``child_keys``), never by a query: a
+    query over those large kinds grows with the database. ``child``: the key of a milestone or KPI just written
+    for this measure, added to the kept keys. A child deleted or moved to another measure drops out by itself
+    (every kept key is looked up and checked). ``rescan`` (and a retry, a flagged measure, or one stored before
+    it kept its children) finds the children by query instead: for callers that wrote children without a
+    skeleton (bulk loaders) and for the repair paths.
 
     ``dates_only``: only the date changed (the hourly task), so the measure keeps the targets its stored
     contribution counts for (:func:`stored_targets`) and its transaction reads no goal.
@@ -420,8 +430,10 @@ def refresh_measure(
     result: list[dict | None] = [None]
 
     def job() -> None:
-        result[0] = _refresh_until_stable(measure_key, today, dates_only)
+        result[0] = _refresh_until_stable(measure_key, today, dates_only, rescan or attempt > 0)
 
+    if child is not None:
+        _new_children.note(measure_key, [child])
     try:
         sums.coalescer.run(("measure", measure_key), job)
     except Exception:  # contention that outlasted the retries, or the datastore went away meanwhile
@@ -434,13 +446,62 @@ def refresh_measure(
     return result[0]
 
 
-def _refresh_until_stable(measure_key, today: datetime.date | None, dates_only: bool = False) -> dict | None:
+class _NewChildren:
     """
-    Refresh in a transaction that reads the measure and its milestones by key; then check that no milestone
-    was added or removed meanwhile (a query cannot run in that transaction), and refresh again if one was.
+    Keys of children written in this process whose measure has not yet been refreshed with them. A refresh
+    takes them in its next run: the thread that is refreshing the measure right now (see ``sums.coalescer``)
+    includes them in the run it makes once more, so no write's child is left out.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[t.Any, list] = {}
+
+    def note(self, measure_key, keys: t.Iterable[t.Any]) -> None:
+        with self._lock:
+            noted = self._keys.setdefault(measure_key, [])
+            noted.extend(key for key in keys if key not in noted)
+
+    def take(self, measure_key) -> list:
+        with self._lock:
+            return self._keys.pop(measure_key, [])
+
+
+_new_children = _NewChildren()
+
+
+def kept_child_keys(entity: t.Mapping[str, t.Any]) -> list:
+    """A measure's milestone and KPI keys as it keeps them (``child_keys``); unreadable ones are left out."""
+    keys = []
+    for value in entity.get("child_keys") or []:
+        try:
+            key = _db().Key.from_legacy_urlsafe(value)
+        except Exception:  # a damaged value must not stop the refresh that rewrites it
+            continue
+        if key.kind in ("milestone", "kpi"):
+            keys.append(key)
+    return keys
+
+
+def _refresh_until_stable(
+    measure_key, today: datetime.date | None, dates_only: bool = False, rescan: bool = False
+) -> dict | None:
+    """
+    Refresh in a transaction that reads the measure and its children by key (:func:`_refresh_by_kept_keys`).
+
+    With ``rescan``, and for a measure flagged by a failed refresh or stored before it kept its children, the
+    children are found by query: the transaction reads the milestones found, then the query is repeated to
+    check that none was added or removed meanwhile (a query cannot run in that transaction), and the refresh
+    runs again if one was.
     """
     db = _db()
     today = today or local_today()
+    measure = db.get(measure_key)
+    if measure is None:
+        return None
+    if not rescan and measure.get("synced_at") is not None and not measure.get("rollup_pending"):
+        return _refresh_by_kept_keys(measure_key, today, dates_only)
+    _new_children.take(measure_key)  # the query finds them too
     new = None
     for _ in range(REFRESH_ROUNDS):
         milestone_keys = [found.key for found in referencing("milestone", "measure", measure_key).iter(keys_only=True)]
@@ -452,16 +513,58 @@ def _refresh_until_stable(measure_key, today: datetime.date | None, dates_only: 
     return new
 
 
+def _refresh_by_kept_keys(measure_key, today: datetime.date, dates_only: bool) -> dict | None:
+    """
+    The refresh of a measure whose children are known by key: one transaction reads the measure, its kept
+    children and the ones just written, keeps those that still belong to it, and writes the result; then the
+    children's visibility follows the measure's publication.
+    """
+    db = _db()
+    added = _new_children.take(measure_key)
+    read: dict[str, t.Any] = {}
+    try:
+        new = db.run_in_transaction(_refresh_txn, measure_key, None, None, today, dates_only, added, read)
+    except BaseException:
+        _new_children.note(measure_key, added)  # for the next refresh; the failed one is retried with a rescan
+        raise
+    if "public" in read:
+        _sync_visibility(read["children"], read["public"])
+    return new
+
+
 def _refresh_txn(
-    measure_key, milestone_keys: list, kpis: list, today: datetime.date, dates_only: bool = False
+    measure_key,
+    milestone_keys: list | None,
+    kpis: list | None,
+    today: datetime.date,
+    dates_only: bool = False,
+    added: t.Sequence[t.Any] = (),
+    read: dict[str, t.Any] | None = None,
 ) -> dict | None:
+    """
+    Within a transaction: recompute and write one measure. Its children are ``milestone_keys`` and ``kpis``
+    (found by query), or, when those are None, its kept child keys plus ``added``, each looked up and kept
+    only while it still points to this measure; ``read`` then receives the children and the publication.
+    """
     from . import catalogue, sums
 
     db = _db()
     entity = db.get(measure_key)
     if entity is None:
         return None
-    milestones = list(by_key(db.get(milestone_keys)).values()) if milestone_keys else []
+    if milestone_keys is None or kpis is None:
+        wanted = list(dict.fromkeys([*kept_child_keys(entity), *added]))
+        children = [
+            child
+            for child in (db.get(wanted) if wanted else [])
+            if child is not None and dest_key(child.get("measure")) == measure_key
+        ]
+        milestones = [child for child in children if child.key.kind == "milestone"]
+        kpis = [child for child in children if child.key.kind == "kpi"]
+        if read is not None:
+            read.update(children=children, public=entity.get("publication") == PublicationState.PUBLISHED)
+    else:
+        milestones = list(by_key(db.get(milestone_keys)).values()) if milestone_keys else []
     targets = stored_targets(entity) if dates_only else None
     goal_keys = dest_keys(entity.get("goals")) if targets is None else []
     goals = by_key(db.get(goal_keys)) if goal_keys else {}
@@ -505,7 +608,7 @@ def refresh_pending() -> int:
     db = _db()
     keys = [found.key for found in db.Query("measure").filter("rollup_pending =", True).iter(keys_only=True)]
     for key in keys:
-        refresh_measure(key)
+        refresh_measure(key, rescan=True)
     return len(keys)
 
 
@@ -574,7 +677,12 @@ def _sync_children_visibility(measure_key, milestone_keys: t.Sequence) -> list:
     public = bool(measure) and measure.get("publication") == PublicationState.PUBLISHED
     milestones = list(by_key(db.get(list(milestone_keys))).values()) if milestone_keys else []
     kpis = referencing("kpi", "measure", measure_key).run(limit=1000)
-    children = [*milestones, *kpis]
+    _sync_visibility([*milestones, *kpis], public)
+    return kpis
+
+
+def _sync_visibility(children: t.Sequence[t.Any], public: bool) -> None:
+    """Set ``is_public`` of the children (and of the readings of a KPI that changed) to ``public``."""
     stale = [child.key for child in children if bool(child.get("is_public")) != public]
     for start in range(0, len(stale), 400):
         _set_public(stale[start : start + 400], public)
@@ -583,7 +691,6 @@ def _sync_children_visibility(measure_key, milestone_keys: t.Sequence) -> list:
         readings = [found.key for found in referencing("kpi_reading", "kpi", kpi_key).iter(keys_only=True)]
         for start in range(0, len(readings), 400):
             _set_public(readings[start : start + 400], public)
-    return kpis
 
 
 def _set_public(keys: list, public: bool) -> None:
@@ -619,7 +726,7 @@ def recompute_all(today: datetime.date | None = None, holder: str = "recompute")
     db = _db()
     count = 0
     for found in db.Query("measure").iter(keys_only=True):  # keys-only entities, not keys
-        refresh_measure(found.key, today)
+        refresh_measure(found.key, today, rescan=True)
         history.rebuild_recent(found.key)  # measures stored before their recent public history was kept
         count += 1
     sums.rebuild(holder)

@@ -154,7 +154,7 @@ class KpiAbstractSkel(Skeleton):
         kpis.refresh(result["key"])
         # The measures keep the keys of their KPIs (and their visibility follows the measure).
         for measure_key in {previous_measure, _measure_key(result)} - {None}:
-            rollup.refresh_measure(measure_key)
+            rollup.refresh_measure(measure_key, child=result["key"])
         result.read(result["key"])
         return result
 

@@ -78,7 +78,7 @@ class MilestoneAbstractSkel(Skeleton):
         with history.recording(skel, kind="milestone"):
             result = super().write(skel, key, **kwargs)
         measure_key = result["measure"]["dest"]["key"]
-        rollup.refresh_measure(measure_key)
+        rollup.refresh_measure(measure_key, child=result["key"])
         if previous_measure is not None and previous_measure != measure_key:
             rollup.refresh_measure(previous_measure)
         return result
