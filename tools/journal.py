@@ -11,13 +11,17 @@ fsyncs the file shortly after each append (:data:`FSYNC_DELAY`), so a machine cr
 last second.
 
 Several processes append to the same file: a record is written with one ``write`` call while the writer holds
-an exclusive ``flock`` (and a thread lock, as ``flock`` does not separate the threads of one process). The
-lock is held from the commit to the append, so the journal's order is the order in which the emulator applied
-the commits, also for two writers of the same entity.
+an exclusive ``flock`` (and a thread lock, as ``flock`` does not separate the threads of one process). The lock
+is held for the append only, never across the commit: a commit may wait for an entity another transaction has
+read, and that transaction's own commit must not wait for the journal meanwhile (a lock held across commits
+turned every conflict into a wait for the emulator's lock timeout). So two records of the same entity may reach
+the file out of commit order; each mutation therefore carries the version the emulator gave the entity
+(``base_version``, filled from the commit's ``MutationResult.version``), and a reader keeps the highest version
+of each key (:func:`tools.snapshot.load`).
 
 The file is a sequence of frames (:func:`frame`): payload length, payload, CRC-32. Each journal payload is a
 serialised ``CommitRequest`` holding only ``upsert`` and ``delete`` mutations. A torn last frame (a crash
-mid-write) ends the reading.
+mid-write) ends the reading. Records of older versions carry no version (0) and count in file order.
 """
 
 import atexit
@@ -78,22 +82,25 @@ def read(path: Path) -> t.Iterator[t.Any]:
         yield from request.mutations
 
 
-def committed_request(batch: batch_module.Batch) -> t.Any | None:
+def committed_request(batch: batch_module.Batch, versions: t.Sequence[int] = ()) -> t.Any | None:
     """
     The mutations of a committed ``batch`` as a raw ``CommitRequest`` (``None`` when there were none).
 
     Entities that had an incomplete key carry the key the emulator gave them (``Batch._commit`` completes
-    ``batch._partial_key_entities`` in the order of their ``insert`` mutations).
+    ``batch._partial_key_entities`` in the order of their ``insert`` mutations). ``versions``: the commit's
+    ``MutationResult.version`` of each mutation, stored as the mutation's ``base_version``.
     """
     mutations = batch.mutations
     if not mutations:
         return None
     request = CommitRequestPb()
     completed = iter(batch._partial_key_entities)
-    for mutation in mutations:
+    for index, mutation in enumerate(mutations):
         pb = getattr(mutation, "_pb", mutation)
         operation = pb.WhichOneof("operation")
         target = request.mutations.add()
+        if index < len(versions):
+            target.base_version = versions[index]
         if operation == "delete":
             target.delete.CopyFrom(pb.delete)
             continue
@@ -162,6 +169,19 @@ class Journal:
 
 _installed: Journal | None = None
 _original_commit = batch_module.Batch._commit
+_original_parse = batch_module._parse_commit_response
+_responses = threading.local()
+"""The last commit response this thread parsed (``Batch._commit`` parses it and keeps only the new keys)."""
+
+
+def _parse_and_keep(commit_response: t.Any) -> t.Any:
+    _responses.last = commit_response
+    return _original_parse(commit_response)
+
+
+def version(mutation: t.Any) -> int:
+    """The version a journaled mutation gave its entity (0 in records of older versions: file order counts)."""
+    return int(mutation.base_version) if mutation.WhichOneof("conflict_detection_strategy") == "base_version" else 0
 
 
 def install(path: Path | None = None) -> Journal | None:
@@ -180,13 +200,18 @@ def install(path: Path | None = None) -> Journal | None:
     journal = Journal(path)
 
     def journaled_commit(self: batch_module.Batch, retry: t.Any, timeout: t.Any) -> None:
-        with journal.exclusive():
-            _original_commit(self, retry, timeout)
-            if (request := committed_request(self)) is not None:
-                journal.append(request.SerializeToString())
+        _responses.last = None
+        _original_commit(self, retry, timeout)
+        response = _responses.last
+        versions = [result.version for result in response._pb.mutation_results] if response is not None else []
+        if (request := committed_request(self, versions)) is not None:
+            payload = request.SerializeToString()
+            with journal.exclusive():
+                journal.append(payload)
 
     journaled_commit.__doc__ = _original_commit.__doc__
     batch_module.Batch._commit = journaled_commit
+    batch_module._parse_commit_response = _parse_and_keep
     _installed = journal
     return journal
 
@@ -195,6 +220,7 @@ def uninstall() -> None:
     """Stop journaling (for tests that journal in their own process); the journal is fsynced and closed."""
     global _installed
     batch_module.Batch._commit = _original_commit
+    batch_module._parse_commit_response = _original_parse
     if _installed is not None:
         _installed.sync()
         os.close(_installed.fd)

@@ -4,7 +4,7 @@ Persistence for the run command's emulator: a base snapshot plus the write journ
 The Firestore emulator keeps data in memory, and its ``--export-on-exit`` writes nothing in Datastore mode
 (checked with SDK 528). So the app journals every write while it runs, and at the next start the run command
 
-1. loads the base snapshot and applies the journal to it, in order (:func:`load`),
+1. loads the base snapshot and applies the journal to it, the newest version of each entity (:func:`load`),
 2. writes the result into the fresh emulator, in parallel batches (:func:`restore`),
 3. moves the emulator's id allocator past every restored id (:func:`reserve_ids`),
 4. writes the result as the new base snapshot, atomically, and empties the journal (:func:`compact`).
@@ -71,11 +71,17 @@ def load(snapshot_path: Path, journal_path: Path, legacy_path: Path | None = Non
         entities.update(_read_snapshot(snapshot_path))
     elif legacy_path is not None and legacy_path.is_file():
         entities.update(_read_legacy(legacy_path))
+    versions: dict[KeyPath, int] = {}
     for mutation in journal.read(journal_path):
-        if mutation.WhichOneof("operation") == "delete":
-            entities.pop(key_path(mutation.delete), None)
+        deleted = mutation.WhichOneof("operation") == "delete"
+        path = key_path(mutation.delete if deleted else mutation.upsert.key)
+        if (number := journal.version(mutation)) and number < versions.get(path, 0):
+            continue  # appended after a later write of the same entity (see tools.journal)
+        versions[path] = number or versions.get(path, 0)
+        if deleted:
+            entities.pop(path, None)
         else:
-            entities[key_path(mutation.upsert.key)] = mutation.upsert.SerializeToString()
+            entities[path] = mutation.upsert.SerializeToString()
     return entities
 
 

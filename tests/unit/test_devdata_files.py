@@ -71,3 +71,33 @@ def test_the_pickled_snapshot_of_older_versions_is_read_once_and_the_journal_app
     restored = helpers.entity_from_protobuf(snapshot.EntityPb.FromString(again[("", (("measure", 1),))]))
     assert restored["title"] == "neu"
     assert (tmp_path / "datastore.journal").stat().st_size == 0
+
+
+def test_the_highest_version_of_an_entity_wins_however_its_records_reached_the_journal(tmp_path):
+    """Two processes' commits of one entity can be appended in the other order (the journal is not held across a
+    commit); each mutation carries the emulator's version, and loading keeps the newest write or deletion."""
+    from google.cloud import datastore
+    from google.cloud.datastore import helpers
+
+    from tools import snapshot
+
+    def record(number: int, title: str | None, version: int) -> bytes:
+        entity = datastore.Entity(datastore.Key("measure", number, project="p"))
+        request = journal.CommitRequestPb()
+        mutation = request.mutations.add()
+        if title is None:
+            mutation.delete.CopyFrom(helpers.entity_to_protobuf(entity)._pb.key)
+        else:
+            entity["title"] = title
+            mutation.upsert.CopyFrom(helpers.entity_to_protobuf(entity)._pb)
+        mutation.base_version = version
+        return journal.frame(request.SerializeToString())
+
+    path = tmp_path / "datastore.journal"
+    path.write_bytes(
+        record(1, "neuer", 20) + record(1, "älter", 10) + record(2, None, 31) + record(2, "vor dem Löschen", 30)
+    )
+    entities = snapshot.load(tmp_path / "datastore.snapshot", path)
+    assert list(entities) == [("", (("measure", 1),))]
+    loaded = helpers.entity_from_protobuf(snapshot.EntityPb.FromString(entities[("", (("measure", 1),))]))
+    assert loaded["title"] == "neuer"
